@@ -1,0 +1,24 @@
+"""What every entry point hands the service layer: settings, store, clock, flows and prompts."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from ivr.clock import utc_now
+from ivr.db import Store
+
+
+@dataclass
+class Runtime:
+    """The services' dependencies, built once per process by the app factory."""
+
+    settings: dict[str, Any]
+    store: Store
+    secret: bytes
+    clock: Callable[[], datetime] = utc_now
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        """Return the current UTC time (naive), from the injected clock."""
+        return self.clock()

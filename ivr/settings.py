@@ -1,0 +1,51 @@
+"""Settings read from the environment, with safe defaults for a local run."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_DIR / "data"
+
+DEMO_ACCOUNT_SID = "AC" + "0" * 32
+DEMO_AUTH_TOKEN = "demo-auth-token-not-for-production"
+
+DEFAULTS: dict[str, object] = {
+    "DATABASE_URL": f"sqlite:///{DATA_DIR / 'ivr.sqlite3'}",
+    "TWILIO_ACCOUNT_SID": DEMO_ACCOUNT_SID,
+    "TWILIO_AUTH_TOKEN": DEMO_AUTH_TOKEN,
+    "TWILIO_SMS_FROM": "CNSS",
+    "TWILIO_API_BASE_URL": "https://api.twilio.com",
+    "ADVISOR_NUMBER": "+212520194040",
+    # Days (mon..sun) and local hours when advisors answer, in IVR_TIMEZONE.
+    "ADVISOR_HOURS": "mon-fri 08:30-16:30",
+    "IVR_TIMEZONE": "Africa/Casablanca",
+    "PUBLIC_BASE_URL": "",
+    "IVR_PROMPT_MODE": "say",
+    # Key for the digests of CINs and birth dates: the same for every process of one deployment.
+    "IVR_SECRET_KEY": "",
+    # "thread": a sender thread in each web process drains the SMS outbox; "off": something else does.
+    "IVR_SMS_SENDER": "thread",
+    "IVR_MAX_STEPS_PER_CALL": 120,
+}
+
+
+def from_environment(environ: os._Environ | dict = os.environ) -> dict[str, object]:
+    """Return the settings, environment over defaults."""
+    settings = dict(DEFAULTS)
+    for name, default in DEFAULTS.items():
+        if name in environ and environ[name] != "":
+            settings[name] = type(default)(environ[name]) if isinstance(default, int) else environ[name]
+    return settings
+
+
+def local_secret_key(path: Path = DATA_DIR / "secret.key") -> str:
+    """Return the local secret key, creating it on first use (single-machine default only)."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.touch(mode=0o600)
+    path.write_text(key)
+    return key
