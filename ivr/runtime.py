@@ -13,9 +13,9 @@ from ivr.db import Store
 class Runtime:
     """The services' dependencies, built once per process by the app factory."""
 
-    settings: dict[str, Any]
-    store: Store
-    secret: bytes
+    settings: dict[str, Any] = field(repr=False)
+    store: Store = field(repr=False)
+    secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
     extras: dict[str, Any] = field(default_factory=dict)
 
