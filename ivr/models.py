@@ -172,3 +172,17 @@ __all__ = [
     "Base", "PreRegistration", "Registration", "NumberCounter", "Dispute", "Credential",
     "SmsOutbox", "CallSession", "CallEvent", "FailedCheck"
 ]
+
+
+class Lockout(Base):
+    """A CIN digest or a calling number kept out of the identity check until a time."""
+
+    __tablename__ = "lockouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(64))
+    locked_until: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_lockouts_kind_key", "kind", "key"),)

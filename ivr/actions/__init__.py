@@ -1,0 +1,2 @@
+"""Actions, params providers and validators; importing this package registers them all."""
+from ivr.actions import delivery, guidance, identity, registration  # noqa: F401

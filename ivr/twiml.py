@@ -1,0 +1,55 @@
+"""The one place TwiML is built: a Reply of the engine becomes a Twilio voice document."""
+from __future__ import annotations
+
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ivr.engine import Prompt, Reply
+from ivr.prompts import Catalog
+from ivr.spoken import prompt_text
+
+DIAL_TIMEOUT = 30
+
+
+def say_all(target, catalog: Catalog, languages: list[str], prompts: list[Prompt]) -> None:
+    """Add a <Say> per prompt and language (all languages while none is chosen)."""
+    for prompt in prompts:
+        for language in languages:
+            voice = catalog.voices[language]
+            text = prompt_text(catalog, language, prompt.key, prompt.params)
+            target.say(text, language=voice.language, voice=voice.voice)
+
+
+def render(reply: Reply, catalog: Catalog, languages: list[str], action_url: str, advisor_number: str) -> str:
+    """Return the TwiML of a reply; every wait ends at action_url, so no call ends in silence."""
+    response = VoiceResponse()
+    if reply.listen:
+        listen = reply.listen
+        gather = Gather(
+            input="dtmf", action=action_url, method="POST", timeout=listen.timeout,
+            finish_on_key=listen.finish_on_key, action_on_empty_result=True,
+            **({"num_digits": listen.num_digits} if listen.num_digits else {}),
+        )
+        say_all(gather, catalog, languages, reply.prompts)  # inside <Gather>: the caller may type ahead
+        response.append(gather)
+        response.redirect(action_url, method="POST")  # reached only if Twilio skips the empty action
+    elif reply.dial:
+        say_all(response, catalog, languages, reply.prompts)
+        response.dial(advisor_number, action=action_url, method="POST", timeout=DIAL_TIMEOUT)
+    else:
+        say_all(response, catalog, languages, reply.prompts)
+        response.hangup()
+    return str(response)
+
+
+def fault(catalog: Catalog, languages: list[str], advisor_number: str, closed: list[Prompt] | None) -> str:
+    """Return the apology for a fault: the advisor when open, the opening hours when closed."""
+    response = VoiceResponse()
+    say_all(response, catalog, languages, [Prompt("error.apology")])
+    if closed is None:
+        say_all(response, catalog, languages, [Prompt("advisor.connecting")])
+        response.dial(advisor_number, timeout=DIAL_TIMEOUT)  # no action: the call goes on below
+        say_all(response, catalog, languages, [Prompt("common.goodbye")])
+    else:
+        say_all(response, catalog, languages, closed)
+    response.hangup()
+    return str(response)
