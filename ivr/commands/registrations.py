@@ -1,4 +1,69 @@
 """CLI: registrations (the liaison-list import)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
 from flask.cli import AppGroup
 
+from ivr.importer import ImportFileError, ImportReport, import_liaison_list
+from ivr.settings import DATA_DIR
+
+DEMO_LIST = DATA_DIR / "demo" / "liaison.csv"
+EXIT_OK, EXIT_ROWS_REJECTED, EXIT_FILE_UNUSABLE = 0, 1, 2
+
 registrations = AppGroup("registrations", help="Import and inspect the liaison bodies' lists.")
+
+
+@registrations.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+def import_command(file: Path) -> None:
+    """Import a liaison list (CSV: cin,last_name,first_name,birth_date,category,mobile,source)."""
+    click.get_current_context().exit(_import(file))
+
+
+@registrations.command("load-demo")
+def load_demo_command() -> None:
+    """Import the invented demo people of data/demo/liaison.csv."""
+    click.get_current_context().exit(_import(DEMO_LIST))
+
+
+def _import(path: Path) -> int:
+    """Import one file, print the report and return the exit status."""
+    try:
+        _check_utf8(path)
+        with path.open(encoding="utf-8-sig", newline="") as lines:
+            report = import_liaison_list(current_app.extensions["ivr"], lines)
+    except (OSError, ImportFileError) as error:
+        click.echo(f"{path}: {_describe(error)}", err=True)
+        return EXIT_FILE_UNUSABLE
+    _print(report)
+    return EXIT_ROWS_REJECTED if report.errors else EXIT_OK
+
+
+def _check_utf8(path: Path) -> None:
+    """Refuse a file that is not UTF-8 before importing any of it, naming the first bad line."""
+    with path.open("rb") as raw_lines:
+        for number, raw in enumerate(raw_lines, start=1):
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ImportFileError(f"line {number} is not UTF-8 text: save the file as UTF-8") from None
+
+
+def _describe(error: Exception) -> str:
+    """Say why a file could not be imported."""
+    if isinstance(error, OSError):
+        return f"cannot read the file ({error.strerror or error})"
+    return str(error)
+
+
+def _print(report: ImportReport) -> None:
+    """Print the summary, then each rejected row."""
+    click.echo(
+        f"imported: {report.imported}, updated: {report.updated}, "
+        f"unchanged: {report.unchanged}, rejected: {report.rejected}"
+    )
+    for error in report.errors:
+        click.echo(f"line {error.line}: {error.reason}")
