@@ -5,7 +5,13 @@ import logging
 
 from flask import Flask
 
+import ivr.actions  # noqa: F401  (registers the actions the flows name)
+from ivr import flowcheck
 from ivr import settings as settings_module
+from ivr.categories import load_categories
+from ivr.flowbook import FlowBook
+from ivr.prompts import Catalog
+from ivr.sms_sender import start_sender
 from ivr.db import Store
 from ivr.runtime import Runtime
 from ivr.sensitive import install_log_redaction
@@ -20,17 +26,35 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_redaction()
 
+    settings_module.check(app.config)
     secret = app.config["IVR_SECRET_KEY"] or settings_module.local_secret_key()
     store = Store(app.config["DATABASE_URL"])
     store.create_schema()
-    runtime = Runtime(settings=app.config, store=store, secret=secret.encode())
+    catalog = Catalog.load()
+    flows = FlowBook.load()
+    flowcheck.check(flows, catalog)
+    runtime = Runtime(settings=app.config, store=store, secret=secret.encode(), catalog=catalog, flows=flows,
+                      categories=load_categories())
     if "CLOCK" in app.config:
         runtime.clock = app.config["CLOCK"]
     app.extensions["ivr"] = runtime
 
+    from ivr.commands.call import call
     from ivr.commands.registrations import registrations
+    from ivr.views import sms, voice
 
+    app.register_blueprint(voice.bp)
+    app.register_blueprint(sms.sms_webhooks)
     app.cli.add_command(registrations)
+    app.cli.add_command(call)
+
+    @app.before_request
+    def start_sms_sender():
+        # Started by the first request, not by the factory: CLI commands need no sender, and
+        # threads do not survive a server's fork into worker processes.
+        if "sms_sender" not in runtime.extras:
+            start_sender(runtime, catalog)
+
     return app
 
 

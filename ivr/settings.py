@@ -1,9 +1,14 @@
 """Settings read from the environment, with safe defaults for a local run."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
+
+from ivr import hours
+
+log = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
@@ -49,3 +54,14 @@ def local_secret_key(path: Path = DATA_DIR / "secret.key") -> str:
     path.touch(mode=0o600)
     path.write_text(key)
     return key
+
+
+def check(settings: dict) -> None:
+    """Refuse settings that would fail mid-call; warn about demo values."""
+    hours.parse(str(settings["ADVISOR_HOURS"]), str(settings["IVR_TIMEZONE"]))
+    if settings["IVR_PROMPT_MODE"] not in ("say", "play"):
+        raise ValueError(f"IVR_PROMPT_MODE must be 'say' or 'play', not {settings['IVR_PROMPT_MODE']!r}")
+    if settings["IVR_PROMPT_MODE"] == "play":
+        log.warning("IVR_PROMPT_MODE=play: rendered audio is not available yet; prompts are said with <Say>")
+    if settings["TWILIO_AUTH_TOKEN"] == DEMO_AUTH_TOKEN and not settings.get("TESTING"):
+        log.warning("TWILIO_AUTH_TOKEN is the demo value: set the account's token before taking real calls")

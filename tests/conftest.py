@@ -1,0 +1,115 @@
+"""Shared fixtures: an app on a fresh SQLite store, a fixed clock, Twilio's API stand-in, callers."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from ivr import create_app, runtime_of, sms
+from ivr.importer import import_liaison_list
+from ivr.simulator.caller import SimulatedCaller
+from ivr.simulator.twilio_api import TwilioApiStandIn
+
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "test-auth-token"
+# A Wednesday, 11:00 in Casablanca: advisors answer.
+OPEN_HOURS = datetime(2026, 11, 25, 10, 0)
+
+# Invented people. CINs and birth dates are chosen so that no other stored value contains them.
+PEOPLE_CSV = """cin,last_name,first_name,birth_date,category,mobile,source
+AB734591,FICTIF,Amina,1975-03-14,medecin,06 61 23 45 78,Conseil de l'ordre (test)
+CD582937,EXEMPLE,Youssef,1982-11-02,cpu,,DGI (test)
+EF691842,ESSAI,Salma,1988-06-15,auto_entrepreneur,+212 7 71 98 76 54,Auto-entrepreneur (test)
+GH473829,MAQUETTE,Mehdi,1968-07-30,commercant_comptable,0662334455,Chambre de commerce (test)
+"""
+
+
+class Person:
+    """A test person: what they type on the keypad, and what is on file."""
+
+    def __init__(self, cin_digits: str, birth_ddmmyyyy: str, category: str, mobile: str | None):
+        self.cin_digits, self.birth, self.category, self.mobile = cin_digits, birth_ddmmyyyy, category, mobile
+
+
+AMINA = Person("734591", "14031975", "medecin", "+212661234578")
+YOUSSEF = Person("582937", "02111982", "cpu", None)
+SALMA = Person("691842", "15061988", "auto_entrepreneur", "+212771987654")
+MEHDI = Person("473829", "30071968", "commercant_comptable", "+212662334455")
+
+
+class FakeClock:
+    """A clock the tests move by hand."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(OPEN_HOURS)
+
+
+@pytest.fixture
+def twilio_api():
+    with TwilioApiStandIn(ACCOUNT_SID, AUTH_TOKEN) as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def settings(tmp_path, clock, twilio_api):
+    return {
+        "TESTING": True,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}",
+        "IVR_SECRET_KEY": "test-secret-" + "k" * 52,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_API_BASE_URL": twilio_api.base_url,
+        "IVR_SMS_SENDER": "off",
+        "CLOCK": clock,
+    }
+
+
+@pytest.fixture
+def app(settings):
+    app = create_app(settings)
+    yield app
+    runtime_of(app).store.dispose()
+
+
+@pytest.fixture
+def rt(app):
+    return runtime_of(app)
+
+
+@pytest.fixture
+def people(rt):
+    report = import_liaison_list(rt, PEOPLE_CSV.splitlines(keepends=True))
+    assert report.errors == [] and report.imported == 4
+    return {"amina": AMINA, "youssef": YOUSSEF, "salma": SALMA, "mehdi": MEHDI}
+
+
+@pytest.fixture
+def phone(app):
+    """Return a factory of simulated callers of the app, by calling number."""
+
+    def call(from_number: str = "+212600111222") -> SimulatedCaller:
+        return SimulatedCaller.in_process(app, from_number=from_number)
+
+    return call
+
+
+@pytest.fixture
+def deliver_sms(rt, twilio_api):
+    """Run the SMS sender once and return every SMS the stand-in received so far."""
+
+    def deliver() -> list[dict]:
+        sms.send_pending(rt, rt.catalog)
+        return twilio_api.messages_to()
+
+    return deliver
