@@ -17,6 +17,9 @@ class Runtime:
     store: Store = field(repr=False)
     secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
+    catalog: Any = field(default=None, repr=False)
+    flows: Any = field(default=None, repr=False)
+    categories: Any = field(default=None, repr=False)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
