@@ -132,7 +132,7 @@ def answer(ctx: StepContext, digits: str | None, dial_status: str | None = None)
 
 def audited_input(digits: str, sensitive: bool) -> str:
     """Return the caller's keys as the audit trail may keep them."""
-    if sensitive and digits not in ("", "0") and "*" not in digits:
+    if sensitive and digits not in ("", "0", "*"):
         return str(redact(Sensitive(digits, "input")))
     return digits[:40]
 
