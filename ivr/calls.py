@@ -78,7 +78,7 @@ def continue_call(rt: Runtime, call_sid: str, seq: int | None, event: CallerEven
             log.info("call %s: step %s answered again (call is at step %s, %s)", call_sid, seq, call.seq, call.status)
             return call.last_response
         ctx = StepContext(rt=rt, db=db, call=call, seq=seq)
-        if call.seq > int(rt.settings["IVR_MAX_STEPS_PER_CALL"]):
+        if call.seq > int(rt.settings["IVR_MAX_STEPS_PER_CALL"]) and call.flow != "advisor":
             reply = engine.transfer(ctx, "call_too_long")
         else:
             reply = engine.answer(ctx, event.digits, event.dial_status)

@@ -5,12 +5,14 @@ from flask import Blueprint, current_app, request
 
 from ivr.signatures import require_twilio_signature
 from ivr.sms import record_status
+from ivr.views.guards import acknowledge_on_fault
 
 sms_webhooks = Blueprint("sms_webhooks", __name__)
 
 
 @sms_webhooks.post("/sms/status")
 @require_twilio_signature
+@acknowledge_on_fault
 def sms_status():
     """Record a delivery report; Twilio needs no more than an empty answer."""
     message_sid = request.form.get("MessageSid", "")
