@@ -1,6 +1,8 @@
 """CLI: call the voice server as a simulated caller, from the console."""
 from __future__ import annotations
 
+import time
+
 import click
 import requests
 from flask import current_app
@@ -18,7 +20,7 @@ QUEUE_HELP = "h = hang up"
 class SmsWatch:
     """Show the SMS a Twilio API stand-in accepted for one number since the call began."""
 
-    def __init__(self, sms_url: str | None, to: str):
+    def __init__(self, sms_url: str | None, to: str | None):
         self.url = sms_url.rstrip("/") + "/_standin/messages.json" if sms_url else None
         self.to = to
         self.seen = {message.get("sid") for message in self._fetch()}
@@ -33,7 +35,7 @@ class SmsWatch:
         if not self.url:
             return []
         try:
-            answer = requests.get(self.url, params={"to": self.to}, timeout=2).json()
+            answer = requests.get(self.url, params={"to": self.to} if self.to else {}, timeout=2).json()
         except (requests.RequestException, ValueError):
             return []  # the stand-in is optional: a console call goes on without it
         messages = answer.get("messages", []) if isinstance(answer, dict) else answer
@@ -46,7 +48,7 @@ class SmsWatch:
 @click.option("--url", "base_url", help="Base URL of a running server (default: this app, in-process).")
 @click.option("--auth-token", help="Token to sign requests with (default: the app's TWILIO_AUTH_TOKEN).")
 @click.option("--sms-url", help="Base URL of a Twilio API stand-in, to show the SMS it receives.")
-@click.option("--sms-to", help="Number whose SMS to show (default: the calling number).")
+@click.option("--sms-to", help="Number whose SMS to show (default: every SMS sent during the call).")
 @with_appcontext
 def call(from_number, to_number, base_url, auth_token, sms_url, sms_to) -> None:
     """Place a simulated call and play it from the keyboard."""
@@ -56,12 +58,13 @@ def call(from_number, to_number, base_url, auth_token, sms_url, sms_to) -> None:
         caller = SimulatedCaller.over_http(base_url, **options)
     else:
         caller = SimulatedCaller.in_process(current_app._get_current_object(), **options)
-    sms = SmsWatch(sms_url, sms_to or from_number)
+    sms = SmsWatch(sms_url, sms_to)
     click.echo(f"Calling {to_number} from {from_number} ({caller.call_sid})")
     try:
         show(caller.dial(), sms)
         while not caller.ended:
             show(act(caller), sms)
+        linger(sms)
     except (WebhookError, CallLoopError) as error:
         show(caller.turn, sms)
         click.echo(f"!! An application error has occurred: {error}")
@@ -89,6 +92,18 @@ def act(caller: SimulatedCaller) -> Turn:
             click.echo(f"?? {error}")
             continue
         click.echo("?? not possible now")
+
+
+def linger(sms: SmsWatch, seconds: float = 3.0) -> None:
+    """Keep watching a moment after the call: the SMS is sent just after the step that queued it."""
+    if not sms.url:
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for message in sms.new_messages():
+            click.echo(f"  SMS to {message.get('to')}: {message.get('body')}")
+            return
+        time.sleep(0.25)
 
 
 def show(turn: Turn, sms: SmsWatch) -> None:
