@@ -1,17 +1,10 @@
-"""Helpers of the SMS tests: a hand-moved clock, registrations inserted by hand, throwaway databases."""
+"""Helpers of the SMS tests: a hand-moved clock, registrations inserted by hand."""
 from __future__ import annotations
 
-import os
 import re
-import secrets
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Iterator
 
-import pytest
-from sqlalchemy import create_engine, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import select
 
 from ivr.db import Store
 from ivr.models import PreRegistration, Registration, SmsOutbox
@@ -46,32 +39,6 @@ def make_runtime(database_url: str, api_base_url: str) -> Runtime:
     store = Store(database_url)
     store.create_schema()
     return Runtime(settings=settings_for(api_base_url), store=store, secret=b"k" * 32, clock=Clock(START))
-
-
-# The PostgreSQL server of this project's machines (trust auth); TEST_POSTGRES_URL points elsewhere.
-DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """Create a throwaway database on TEST_POSTGRES_URL's server and yield its URL (skip without one)."""
-    server_url = os.environ.get("TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    if not server_url:
-        pytest.skip("TEST_POSTGRES_URL is empty: PostgreSQL tests are switched off")
-    name = "ivr_sms_" + secrets.token_hex(4)
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"CREATE DATABASE {name}")
-    except OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL of TEST_POSTGRES_URL unreachable: {error.orig}")
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 def add_registration(runtime: Runtime, number: str = "123456789", mobile: str = "+212612345678") -> int:

@@ -15,8 +15,9 @@ from ivr.models import Base, Credential, SmsOutbox
 from ivr.prompts import Catalog
 from ivr.simulator.twilio_api import TwilioApiStandIn
 from ivr.sms import SmsSender, send_pending
+from tests.postgres import postgres_database
 from tests.integration.sms_support import (
-    ACCOUNT_SID, AUTH_TOKEN, START, add_registration, ask, make_runtime, password_in, postgres_database, rows,
+    ACCOUNT_SID, AUTH_TOKEN, START, add_registration, ask, make_runtime, password_in, rows,
 )
 
 
