@@ -25,6 +25,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     install_log_redaction()
+    # The SDK logs a dozen INFO lines per request (never the body): keep its warnings only.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
     settings_module.check(app.config)
     secret = app.config["IVR_SECRET_KEY"] or settings_module.local_secret_key()

@@ -1,7 +1,7 @@
 """Shared fixtures: an app on a fresh SQLite store, a fixed clock, Twilio's API stand-in, callers."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
@@ -9,6 +9,7 @@ from ivr import create_app, runtime_of, sms
 from ivr.importer import import_liaison_list
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twilio_api import TwilioApiStandIn
+from tests.fakes import FakeClock
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token"
@@ -35,19 +36,6 @@ AMINA = Person("734591", "14031975", "medecin", "+212661234578")
 YOUSSEF = Person("582937", "02111982", "cpu", None)
 SALMA = Person("691842", "15061988", "auto_entrepreneur", "+212771987654")
 MEHDI = Person("473829", "30071968", "commercant_comptable", "+212662334455")
-
-
-class FakeClock:
-    """A clock the tests move by hand."""
-
-    def __init__(self, now: datetime):
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture

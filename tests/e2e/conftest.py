@@ -57,3 +57,11 @@ def identify(caller, person, birth: str | None = None):
     """Type a person's CIN digits and birth date (or another birth date)."""
     caller.press(person.cin_digits + "#")
     return caller.press(birth or person.birth)
+
+
+def complete(caller, person, language: str = "fr"):
+    """Take a person with a mobile on file through a whole registration; return the last turn."""
+    choose(caller, language, "1")
+    identify(caller, person)
+    caller.press("1")
+    return caller.press("1")

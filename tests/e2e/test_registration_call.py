@@ -8,7 +8,7 @@ from ivr.credentials import password_matches
 from ivr.models import Credential, Registration, SmsOutbox
 from ivr.spoken import Day, DigitString, Localized, Month
 
-from .conftest import choose, identify
+from .conftest import choose, complete, identify
 
 
 def stored_registrations(rt):
@@ -133,10 +133,7 @@ def test_disputed_category_is_recorded_completes_nothing_and_transfers(people, p
 def test_completed_caller_is_told_so_and_offered_the_credentials_again(people, phone, voice, rt, deliver_sms):
     amina = people["amina"]
     first = phone()
-    choose(first, "fr", "1")
-    identify(first, amina)
-    first.press("1")
-    first.press("1")
+    complete(first, amina)
     first.hangup()
     [registration] = stored_registrations(rt)
 
@@ -154,10 +151,7 @@ def test_completed_caller_is_told_so_and_offered_the_credentials_again(people, p
 def test_resending_credentials_gives_a_new_password_that_revokes_the_previous(people, phone, voice, rt, deliver_sms):
     amina = people["amina"]
     first = phone()
-    choose(first, "fr", "1")
-    identify(first, amina)
-    first.press("1")
-    first.press("1")
+    complete(first, amina)
     deliver_sms()
 
     resend = phone()
@@ -188,10 +182,7 @@ def test_a_fourth_delivery_within_24_hours_is_refused(people, phone, voice, rt, 
         return caller
 
     first = phone()
-    choose(first, "fr", "1")
-    identify(first, amina)
-    first.press("1")
-    first.press("1")
+    complete(first, amina)
     ask_again()
     ask_again()
     refused = ask_again()

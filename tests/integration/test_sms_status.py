@@ -12,8 +12,9 @@ from ivr.prompts import Catalog
 from ivr.simulator.twilio_api import TwilioApiStandIn
 from ivr.sms import record_status, send_pending
 from ivr.views.sms import sms_webhooks
+from tests.fakes import FakeClock
 from tests.integration.sms_support import (
-    ACCOUNT_SID, AUTH_TOKEN, START, Clock, add_registration, ask, make_runtime, rows, sent_row,
+    ACCOUNT_SID, AUTH_TOKEN, START, add_registration, ask, make_runtime, rows, sent_row,
 )
 
 
@@ -61,7 +62,7 @@ def test_a_report_for_an_unknown_message_is_refused(runtime):
 def app(tmp_path):
     app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite3",
                       "IVR_SECRET_KEY": "k" * 64, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                      "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "IVR_SMS_SENDER": "off", "CLOCK": Clock(START)})
+                      "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "IVR_SMS_SENDER": "off", "CLOCK": FakeClock(START)})
     if "sms_webhooks" not in app.blueprints:
         app.register_blueprint(sms_webhooks)
     yield app
