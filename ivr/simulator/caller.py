@@ -6,14 +6,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
-from typing import Callable, Protocol
+from typing import Callable
 from urllib.parse import urlencode, urljoin
 
-import requests
 from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
+from ivr.simulator.transports import FlaskTransport, HttpTransport, RawResponse, Transport, Unreachable
 from ivr.simulator.twiml import (
     DTMF_KEYS, Dial, Enqueue, Gather, Hangup, Pause, Play, Redirect, Reject, Say, TwimlError, Verb, parse,
 )
@@ -38,57 +38,6 @@ class CallLoopError(Exception):
 
 class CallerError(Exception):
     """The caller tried something the call does not allow at this point."""
-
-
-@dataclass(frozen=True)
-class RawResponse:
-    """What the app answered to one request."""
-
-    status_code: int
-    content: bytes
-    headers: dict[str, str]
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8", errors="replace")
-
-
-class Transport(Protocol):
-    """Something that delivers a request to the app and returns its answer."""
-
-    def send(self, method: str, url: str, params: dict[str, str], headers: dict[str, str]) -> RawResponse: ...
-
-
-class FlaskTransport:
-    """Deliver requests to a Flask app through its test client."""
-
-    def __init__(self, app: Flask, base_url: str):
-        self.client = app.test_client()
-        self.base_url = base_url.rstrip("/")
-
-    def send(self, method: str, url: str, params: dict[str, str], headers: dict[str, str]) -> RawResponse:
-        """Send one request; a path below base_url keeps the base's path as SCRIPT_NAME."""
-        options: dict = {"method": method, "headers": headers, "data": params if method == "POST" else None}
-        if url.startswith(self.base_url + "/"):
-            url, options["base_url"] = url[len(self.base_url):], self.base_url
-        response = self.client.open(url, **options)
-        return RawResponse(response.status_code, response.get_data(), dict(response.headers))
-
-
-class HttpTransport:
-    """Deliver requests to a running server over HTTP."""
-
-    def __init__(self, session: requests.Session | None = None, timeout: float = 10.0):
-        self.session = session or requests.Session()
-        self.timeout = timeout
-
-    def send(self, method: str, url: str, params: dict[str, str], headers: dict[str, str]) -> RawResponse:
-        """Send one request; HTTP redirects are answers like any other, not followed."""
-        response = self.session.request(
-            method, url, data=params if method == "POST" else None, headers=headers,
-            timeout=self.timeout, allow_redirects=False,
-        )
-        return RawResponse(response.status_code, response.content, dict(response.headers))
 
 
 @dataclass(frozen=True)
@@ -365,7 +314,7 @@ class SimulatedCaller:
     def _deliver(self, method: str, url: str, params: dict[str, str]) -> RawResponse:
         try:
             return self._send(method, url, params)
-        except requests.RequestException as error:
+        except Unreachable as error:
             raise WebhookError(url, 0, "", f"unreachable: {error}") from None
 
     def _send(self, method: str, url: str, params: dict[str, str], signed: bool = True) -> RawResponse:

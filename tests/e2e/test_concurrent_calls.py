@@ -8,7 +8,8 @@ from sqlalchemy import select
 from ivr import create_app, numbers, runtime_of
 from ivr.importer import import_liaison_list
 from ivr.models import Registration
-from ivr.simulator.caller import FlaskTransport, SimulatedCaller
+from ivr.simulator.caller import SimulatedCaller
+from ivr.simulator.transports import FlaskTransport
 from tests.conftest import AMINA, PEOPLE_CSV
 from tests.postgres import postgres_database
 
