@@ -128,30 +128,34 @@ def parse_miss(flow: str, spec: Any, where: str) -> Miss:
 def parse_state(flow: str, name: str, spec: dict[str, Any]) -> State:
     """Turn one YAML state declaration into a State."""
     where = f"{flow}.{name}"
+    # A dial may say something first: its `say` is its prompt, not a kind of its own.
     kinds = [kind for kind in KINDS if kind in spec and not (kind == "say" and "dial" in spec)]
     if len(kinds) != 1:
         raise FlowError(f"{where}: declare exactly one of {KINDS}, found {kinds}")
     kind = kinds[0]
-    target = lambda key: parse_target(flow, spec[key], f"{where}.{key}") if key in spec else None  # noqa: E731
-    prompts = spec.get("say") if kind in ("dial", "end", "say") else spec.get("ask")
-    if kind == "end":
-        prompts = spec["end"]
-    if kind == "action":
-        prompts = None
+    prompts = {"ask": spec.get("ask"), "say": spec.get("say"), "dial": spec.get("say"), "end": spec.get("end")}
+
+    def target(key: str) -> Target | None:
+        return parse_target(flow, spec[key], f"{where}.{key}") if key in spec else None
+
+    def targets(key: str) -> dict[str, Target]:
+        return {str(k): parse_target(flow, v, f"{where}.{key}.{k}") for k, v in (spec.get(key) or {}).items()}
+
+    declared = prompts.get(kind)
     return State(
         name=where,
         kind=kind,
-        prompts=tuple([prompts] if isinstance(prompts, str) else prompts or ()),
+        prompts=tuple([declared] if isinstance(declared, str) else declared or ()),
         params=spec.get("params"),
-        keys={str(k): parse_target(flow, v, f"{where}.keys.{k}") for k, v in (spec.get("keys") or {}).items()},
+        keys=targets("keys"),
         expect=spec.get("expect"),
         save=spec.get("save"),
         input=dict(spec.get("input") or {}),
         next=target("next"),
-        misses={kind_: parse_miss(flow, spec[kind_], f"{where}.{kind_}") for kind_ in MISS_KINDS if kind_ in spec},
+        misses={miss: parse_miss(flow, spec[miss], f"{where}.{miss}") for miss in MISS_KINDS if miss in spec},
         max_attempts=target("max_attempts"),
         action=spec.get("action"),
-        outcomes={str(k): parse_target(flow, v, f"{where}.outcomes.{k}") for k, v in (spec.get("outcomes") or {}).items()},
+        outcomes=targets("outcomes"),
         answered=target("answered"),
         unanswered=target("unanswered"),
     )

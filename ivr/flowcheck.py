@@ -57,7 +57,7 @@ def check_prompts(state: State, catalog: Catalog) -> list[str]:
 def check_question(state: State) -> list[str]:
     """A question asks something, has its answers, and all three ways of failing."""
     problems = [] if state.prompts else ["asks nothing"]
-    if bool(state.keys) == bool(state.expect) and state.keys:
+    if state.keys and state.expect:
         problems.append("is both a menu (keys) and an entry (expect)")
     if state.expect:
         if state.expect not in VALIDATORS:
