@@ -3,10 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ivr.clock import utc_now
 from ivr.db import Store
+
+if TYPE_CHECKING:
+    from ivr.categories import CategoryTable
+    from ivr.flowbook import FlowBook
+    from ivr.prompts import Catalog
 
 
 @dataclass
@@ -17,9 +22,9 @@ class Runtime:
     store: Store = field(repr=False)
     secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
-    catalog: Any = field(default=None, repr=False)
-    flows: Any = field(default=None, repr=False)
-    categories: Any = field(default=None, repr=False)
+    catalog: "Catalog" = field(default=None, repr=False)
+    flows: "FlowBook" = field(default=None, repr=False)
+    categories: "CategoryTable" = field(default=None, repr=False)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
