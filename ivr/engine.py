@@ -10,7 +10,7 @@ from ivr.actions.registry import ACTIONS, PARAMS, VALIDATORS
 from ivr.flowbook import ADVISOR, ENTRY, State, Target
 from ivr.models import CallSession
 from ivr.runtime import Runtime
-from ivr.sensitive import Sensitive, redact
+from ivr.sensitive import Sensitive
 
 MAX_MISSES = 3
 MAX_HOPS = 40  # states passed through in one request; the flow checker forbids loops, this is a fuse
@@ -133,7 +133,7 @@ def answer(ctx: StepContext, digits: str | None, dial_status: str | None = None)
 def audited_input(digits: str, sensitive: bool) -> str:
     """Return the caller's keys as the audit trail may keep them."""
     if sensitive and digits not in ("", "0", "*"):
-        return str(redact(Sensitive(digits, "input")))
+        return repr(Sensitive(digits, "input"))
     return digits[:40]
 
 

@@ -168,11 +168,6 @@ class FailedCheck(Base):
     )
 
 
-__all__ = [
-    "Base", "PreRegistration", "Registration", "NumberCounter", "Dispute", "Credential",
-    "SmsOutbox", "CallSession", "CallEvent", "FailedCheck"
-]
-
 
 class Lockout(Base):
     """A CIN digest or a calling number kept out of the identity check until a time."""

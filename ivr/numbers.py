@@ -1,7 +1,7 @@
 """Registration numbers: 8 digits from a counter and a Luhn check digit, assigned once."""
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,7 +50,3 @@ def allocate(db: Session) -> str:
     base = f"{taken:08d}"
     return base + luhn_digit(base)
 
-
-def peek(db: Session) -> int | None:
-    """Return the next counter value, for operators and tests."""
-    return db.scalar(select(NumberCounter.next_value).where(NumberCounter.name == COUNTER))
