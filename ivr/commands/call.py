@@ -1,6 +1,7 @@
 """CLI: call the voice server as a simulated caller, from the console."""
 from __future__ import annotations
 
+import threading
 import time
 
 import click
@@ -18,18 +19,42 @@ QUEUE_HELP = "h = hang up"
 
 
 class SmsWatch:
-    """Show the SMS a Twilio API stand-in accepted for one number since the call began."""
+    """Show the SMS a Twilio API stand-in accepts for one number, as they arrive, from a thread."""
 
-    def __init__(self, sms_url: str | None, to: str | None):
+    def __init__(self, sms_url: str | None, to: str | None, interval: float = 0.5):
         self.url = sms_url.rstrip("/") + "/_standin/messages.json" if sms_url else None
-        self.to = to
+        self.to, self.interval = to, interval
+        self.shown = 0
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
         self.seen = {message.get("sid") for message in self._fetch()}
 
-    def new_messages(self) -> list[dict]:
-        """Return the messages not shown yet."""
-        fresh = [message for message in self._fetch() if message.get("sid") not in self.seen]
-        self.seen.update(message.get("sid") for message in fresh)
-        return fresh
+    def start(self) -> None:
+        """Poll the stand-in in a daemon thread, printing each new SMS, even while the console waits."""
+        if self.url and self._thread is None:
+            self._thread = threading.Thread(target=self._poll, name="sms-watch", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling after one last look."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.show_new()
+
+    def show_new(self) -> None:
+        """Print the messages not shown yet."""
+        with self._lock:
+            fresh = [message for message in self._fetch() if message.get("sid") not in self.seen]
+            self.seen.update(message.get("sid") for message in fresh)
+            for message in fresh:
+                click.echo(f"\n  SMS to {message.get('to')}: {message.get('body')}")
+            self.shown += len(fresh)
+
+    def _poll(self) -> None:
+        while not self._stopping.wait(self.interval):
+            self.show_new()
 
     def _fetch(self) -> list[dict]:
         if not self.url:
@@ -60,6 +85,7 @@ def call(from_number, to_number, base_url, auth_token, sms_url, sms_to) -> None:
         caller = SimulatedCaller.in_process(current_app._get_current_object(), **options)
     sms = SmsWatch(sms_url, sms_to)
     click.echo(f"Calling {to_number} from {from_number} ({caller.call_sid})")
+    sms.start()
     try:
         show(caller.dial(), sms)
         while not caller.ended:
@@ -69,6 +95,8 @@ def call(from_number, to_number, base_url, auth_token, sms_url, sms_to) -> None:
         show(caller.turn, sms)
         click.echo(f"!! An application error has occurred: {error}")
         raise SystemExit(1)
+    finally:
+        sms.stop()
 
 
 def act(caller: SimulatedCaller) -> Turn:
@@ -95,14 +123,12 @@ def act(caller: SimulatedCaller) -> Turn:
 
 
 def linger(sms: SmsWatch, seconds: float = 3.0) -> None:
-    """Keep watching a moment after the call: the SMS is sent just after the step that queued it."""
-    if not sms.url:
+    """Keep watching a moment after the call if no SMS came: it is sent just after the step that queued it."""
+    if not sms.url or sms.shown:
         return
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for message in sms.new_messages():
-            click.echo(f"  SMS to {message.get('to')}: {message.get('body')}")
-            return
+    while time.monotonic() < deadline and not sms.shown:
+        sms.show_new()
         time.sleep(0.25)
 
 
@@ -110,8 +136,7 @@ def show(turn: Turn, sms: SmsWatch) -> None:
     """Print what the caller heard in a turn, the new SMS and how the call stands."""
     for utterance in turn.heard:
         click.echo(f"  {utterance}")
-    for message in sms.new_messages():
-        click.echo(f"  SMS to {message.get('to')}: {message.get('body')}")
+    sms.show_new()
     if turn.dial:
         click.echo(f"  ... dialling {turn.dial.number}")
     if turn.queue:

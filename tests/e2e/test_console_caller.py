@@ -1,0 +1,100 @@
+"""A tester plays a whole call from a terminal: `flask --app app call`, driven through a pseudo-terminal."""
+from __future__ import annotations
+
+import os
+import sys
+import threading
+
+import pexpect
+import pytest
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from ivr.models import Registration
+from tests.conftest import AUTH_TOKEN
+
+KEYS_PROMPT = r"\[keys \(0-9 \* #\), empty line = wait, h = hang up\]"
+
+
+@pytest.fixture
+def settings(settings):
+    settings["IVR_SMS_SENDER"] = "thread"  # the SMS must arrive while the console watches
+    return settings
+
+
+@pytest.fixture
+def server_url(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture
+def console(server_url, twilio_api, people, tmp_path):
+    """Start the console caller in a pseudo-terminal, calling the served app as Amina's phone."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'console.sqlite3'}",
+        "IVR_SECRET_KEY": "console-" + "s" * 56,
+        "PYTHONUNBUFFERED": "1",
+    }
+    args = ["-m", "flask", "--app", "app", "call", "--url", server_url, "--auth-token", AUTH_TOKEN,
+            "--from", people["amina"].mobile, "--sms-url", twilio_api.base_url]
+    child = pexpect.spawn(sys.executable, args, env=env, encoding="utf-8", timeout=60,
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    yield child
+    child.close(force=True)
+
+
+def answer(child, keys: str, then: str) -> None:
+    """Wait for the keypad prompt, type keys and Enter, and wait until `then` is printed."""
+    child.expect(KEYS_PROMPT)
+    child.sendline(keys)
+    child.expect(then)
+
+
+def test_a_tester_completes_a_registration_from_the_terminal_and_sees_the_sms(console, rt, people):
+    amina = people["amina"]
+    console.expect("Calling .* from " + amina.mobile.replace("+", r"\+"))
+    console.expect("Bienvenue au serveur vocal")
+
+    answer(console, "2", "Pour finaliser votre immatriculation")
+    answer(console, "1", "carte nationale d'identité")
+    answer(console, amina.cin_digits + "#", "date de naissance en huit chiffres")
+    answer(console, amina.birth, "Votre organisme de liaison vous a déclaré")
+    answer(console, "1", "se terminant par")
+    answer(console, "1", "Pour réécouter votre numéro")
+    # The SMS is printed as it arrives, while the console still waits for keys.
+    console.expect(r"SMS to \+212661234578: ([^\r\n]*)\r\n")
+    sms_body = console.match.group(1)
+    console.sendline("h")
+    console.expect(r"-- call ended \(caller\)")
+    console.expect(pexpect.EOF)
+    console.close()
+
+    with rt.store.transaction() as db:
+        number = db.scalars(select(Registration.number)).one()
+    assert number in sms_body
+    assert console.exitstatus == 0
+
+
+def test_an_empty_line_lets_the_question_time_out_and_h_hangs_up(console):
+    console.expect("Bienvenue au serveur vocal")
+
+    answer(console, "", "Nous n'avons pas entendu votre choix")
+    answer(console, "h", r"-- call ended \(caller\)")
+    console.expect(pexpect.EOF)
+    console.close()
+    assert console.exitstatus == 0
+
+
+def test_keys_the_keypad_does_not_have_are_refused_and_asked_again(console):
+    console.expect("Bienvenue au serveur vocal")
+
+    answer(console, "2x", r"\?\? 'x'|\?\? '2x' is not a sequence of keypad keys")
+    console.expect(KEYS_PROMPT)
+    console.sendeof()  # end of input: the caller puts the phone down
+    console.expect(r"-- call ended \(caller\)")
