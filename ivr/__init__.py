@@ -8,6 +8,7 @@ from flask import Flask
 import ivr.actions  # noqa: F401  (registers the actions the flows name)
 from ivr import flowcheck
 from ivr import settings as settings_module
+from ivr.audio.player import start_library
 from ivr.categories import load_categories
 from ivr.flowbook import FlowBook
 from ivr.prompts import Catalog
@@ -40,13 +41,18 @@ def create_app(test_config: dict | None = None) -> Flask:
     if "CLOCK" in app.config:
         runtime.clock = app.config["CLOCK"]
     app.extensions["ivr"] = runtime
+    runtime.extras["audio"] = start_library(app.config)  # None in say mode, or when espeak-ng is missing
 
     from ivr.commands.call import call
+    from ivr.commands.prompts import prompts
+    from ivr.views import audio
     from ivr.commands.registrations import registrations
     from ivr.views import sms, voice
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.sms_webhooks)
+    app.register_blueprint(audio.audio)
+    app.cli.add_command(prompts)
     app.cli.add_command(registrations)
     app.cli.add_command(call)
 

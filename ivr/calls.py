@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ivr import engine, twiml
 from ivr.actions.guidance import hours_words, opening_hours
+from ivr.audio.player import player_for
 from ivr.engine import Prompt, Reply, StepContext
 from ivr.models import CallEvent, CallSession
 from ivr.prompts import LANGUAGES
@@ -93,7 +94,7 @@ def finish_step(ctx: StepContext, reply: Reply, request_key: str) -> str:
     call, rt = ctx.call, ctx.rt
     call.seq = ctx.seq + 1
     xml = twiml.render(reply, rt.catalog, languages_of(call), f"{base_url(rt)}{STEP_PATH}?seq={call.seq}",
-                       rt.settings["ADVISOR_NUMBER"])
+                       rt.settings["ADVISOR_NUMBER"], player=player_for(rt))
     call.last_request_key, call.last_response, call.updated_at = request_key, xml, rt.now()
     detail = {**ctx.trail, "said": [p.key for p in reply.prompts], "then": reply.then}
     ctx.db.add(CallEvent(call_session_id=call.id, seq=ctx.seq, at=call.updated_at, kind="step",
@@ -119,7 +120,7 @@ def fault_answer(rt: Runtime) -> str:
     """Return the apology TwiML for a fault; it needs no database."""
     hours = opening_hours(rt.settings)
     closed = None if hours.is_open(rt.now()) else [Prompt("advisor.closed", hours_words(hours))]
-    return twiml.fault(rt.catalog, list(LANGUAGES), rt.settings["ADVISOR_NUMBER"], closed)
+    return twiml.fault(rt.catalog, list(LANGUAGES), rt.settings["ADVISOR_NUMBER"], closed, player=player_for(rt))
 
 
 def languages_of(call: CallSession) -> list[str]:

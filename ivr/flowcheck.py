@@ -1,6 +1,7 @@
 """Refuse flow declarations with holes: checked when loaded, like a state machine definition."""
 from __future__ import annotations
 
+from ivr import catalogcheck
 from ivr.actions.registry import ACTIONS, PARAMS, TRANSFER_REASONS, VALIDATORS
 from ivr.flowbook import ADVISOR, ENTRY, FlowBook, FlowError, State, Target
 from ivr.prompts import LANGUAGES, Catalog, placeholders
@@ -18,6 +19,7 @@ def check(book: FlowBook, catalog: Catalog) -> None:
         problems += [f"{state.name}: {p}" for p in check_state(state, book, catalog)]
     problems += check_reachable(book)
     problems += check_no_silent_loops(book)
+    problems += [f"prompt {key!r}: no flow, action or code uses it" for key in catalogcheck.unused_keys(catalog, book)]
     if problems:
         raise FlowError("flows refused:\n  " + "\n  ".join(problems))
 

@@ -28,6 +28,8 @@ DEFAULTS: dict[str, object] = {
     "IVR_TIMEZONE": "Africa/Casablanca",
     "PUBLIC_BASE_URL": "",
     "IVR_PROMPT_MODE": "say",
+    # Where `flask prompts render` writes the prompts' audio, and /audio/ serves it from (play mode).
+    "IVR_AUDIO_DIR": str(DATA_DIR / "audio"),
     # Key for the digests of CINs and birth dates: the same for every process of one deployment.
     "IVR_SECRET_KEY": "",
     # "thread": a sender thread in each web process drains the SMS outbox; "off": something else does.
@@ -61,7 +63,5 @@ def check(settings: dict) -> None:
     hours.parse(str(settings["ADVISOR_HOURS"]), str(settings["IVR_TIMEZONE"]))
     if settings["IVR_PROMPT_MODE"] not in ("say", "play"):
         raise ValueError(f"IVR_PROMPT_MODE must be 'say' or 'play', not {settings['IVR_PROMPT_MODE']!r}")
-    if settings["IVR_PROMPT_MODE"] == "play":
-        log.warning("IVR_PROMPT_MODE=play: rendered audio is not available yet; prompts are said with <Say>")
     if settings["TWILIO_AUTH_TOKEN"] == DEMO_AUTH_TOKEN and not settings.get("TESTING"):
         log.warning("TWILIO_AUTH_TOKEN is the demo value: set the account's token before taking real calls")

@@ -1,0 +1,113 @@
+"""Rendered audio on disk: one file per text and voice, named by a hash of what made it.
+
+A file's name is a hash of its text, its voice settings, the engine's versions and the audio format, so
+an unchanged prompt is never rendered twice, and a changed one gets a new name (caches never serve stale
+audio). A prompt with values is played as a *composition*: the names of its pieces and pauses joined
+by "-" (`<piece>-p150-<piece>`), put together when requested, from files every process has rendered.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as WaitedTooLong
+from dataclasses import dataclass
+from pathlib import Path
+
+from ivr.audio import wav
+from ivr.audio.engine import SynthesisError, Synthesizer, VoiceSettings, engine_id
+
+log = logging.getLogger(__name__)
+
+AUDIO_FORMAT = "wav 8000 Hz mono s16, trimmed"
+PIECE = r"[0-9a-f]{16}"
+PAUSE = r"p[0-9]{1,3}"  # under a second: a URL cannot ask for minutes of silence
+COMPOSITION = re.compile(rf"(?:{PIECE}|{PAUSE})(?:-(?:{PIECE}|{PAUSE})){{0,79}}")
+ON_DEMAND_WAIT = 0.3  # seconds a call step may wait for missing pieces before saying the prompt instead
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Silence between two pieces of a prompt."""
+
+    ms: int
+
+
+class AudioLibrary:
+    """The rendered pieces of one deployment: their names, their rendering, their compositions."""
+
+    def __init__(self, directory: Path, voices: dict[str, VoiceSettings], synthesizer: Synthesizer | None):
+        self.directory = Path(directory)
+        self.voices = voices
+        self.synthesizer = synthesizer
+        self.engine = engine_id()
+        self._background: ThreadPoolExecutor | None = None
+        self._background_lock = threading.Lock()
+
+    def name(self, language: str, text: str) -> str:
+        """Return the file name (without .wav) of a text in a language's voice."""
+        recipe = {"text": text, **self.voices[language].as_key(), "engine": self.engine, "format": AUDIO_FORMAT}
+        return hashlib.sha256(json.dumps(recipe, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+    def composition(self, language: str, pieces: list[str | Pause]) -> str:
+        """Return the composed name of pieces and pauses."""
+        return "-".join(f"p{p.ms}" if isinstance(p, Pause) else self.name(language, p) for p in pieces)
+
+    def path(self, name: str) -> Path:
+        return self.directory / f"{name}.wav"
+
+    def has(self, language: str, text: str) -> bool:
+        return self.path(self.name(language, text)).exists()
+
+    def render(self, language: str, text: str) -> bool:
+        """Render a text unless its file exists; tell whether it was rendered now."""
+        path = self.path(self.name(language, text))
+        if path.exists():
+            return False
+        self.synthesizer.render(text, self.voices[language], path)
+        return True
+
+    def ready(self, language: str, texts: list[str], wait: float = ON_DEMAND_WAIT) -> bool:
+        """Tell whether every text is rendered, rendering missing ones in the background for up to wait s."""
+        missing = [text for text in dict.fromkeys(texts) if not self.has(language, text)]
+        if not missing:
+            return True
+        job = self._render_later(language, missing)
+        try:
+            job.result(timeout=wait)
+            return True
+        except WaitedTooLong:
+            log.info("audio: %d piece(s) still rendering; said with <Say> this time", len(missing))
+        except SynthesisError as error:
+            log.warning("audio: rendering failed (%s); said with <Say>", error)
+        return False
+
+    def warm_up(self) -> None:
+        """Start the engine's worker ahead of the first text rendered on demand."""
+        if self.synthesizer is not None:
+            self.synthesizer.start()
+
+    def _render_later(self, language: str, texts: list[str]) -> Future:
+        with self._background_lock:  # created on first use: a server may fork after building the app
+            if self._background is None:
+                self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-render")
+        return self._background.submit(lambda: [self.render(language, text) for text in texts])
+
+
+def compose(directory: Path, name: str) -> bytes | None:
+    """Return the WAV of a composed name, or None when the name is malformed or a piece is missing."""
+    if not COMPOSITION.fullmatch(name):
+        return None
+    samples = wav.silence(0)
+    for token in name.split("-"):
+        if token.startswith("p"):
+            samples.extend(wav.silence(int(token[1:])))
+            continue
+        path = Path(directory) / f"{token}.wav"
+        if not path.is_file():
+            return None
+        samples.extend(wav.read_wav(path.read_bytes()))
+    return wav.to_wav(samples)

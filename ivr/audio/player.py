@@ -1,0 +1,70 @@
+"""Play mode: which prompts have audio, at which absolute URL; and the library a process starts with."""
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from flask import has_request_context, request
+
+from ivr.audio.engine import Synthesizer, unavailable_reason, voice_settings
+from ivr.audio.library import COMPOSITION, ON_DEMAND_WAIT, AudioLibrary
+from ivr.audio.pieces import prompt_pieces
+from ivr.prompts import Catalog
+from ivr.runtime import Runtime
+
+log = logging.getLogger(__name__)
+AUDIO_PATH = "/audio"
+
+
+class Player:
+    """Turn one step's prompts into <Play> URLs, or None where a prompt must be said instead.
+
+    Missing pieces are rendered on demand, but the whole step waits for them ON_DEMAND_WAIT at most.
+    """
+
+    def __init__(self, library: AudioLibrary, catalog: Catalog, base_url: str, wait: float = ON_DEMAND_WAIT):
+        self.library, self.catalog, self.base_url = library, catalog, base_url.rstrip("/")
+        self.deadline = time.monotonic() + wait
+
+    def url(self, language: str, key: str, params: dict[str, object]) -> str | None:
+        """Return the absolute URL of a prompt's audio, or None when its audio is not ready in time."""
+        try:
+            pieces = prompt_pieces(self.catalog, language, key, params)
+            texts = [piece for piece in pieces if isinstance(piece, str)]
+            if not self.library.ready(language, texts, wait=max(0.0, self.deadline - time.monotonic())):
+                return None
+            name = self.library.composition(language, pieces)
+            if not COMPOSITION.fullmatch(name):  # too many pieces for /audio/ to join
+                return None
+            return f"{self.base_url}{AUDIO_PATH}/{name}.wav"
+        except Exception:  # a missing audio file must never cost the caller the prompt
+            log.exception("audio: no URL for %s (%s); said with <Say>", key, language)
+            return None
+
+
+def start_library(settings: dict) -> AudioLibrary | None:
+    """Return the audio library in play mode, or None (saying why, once) when prompts are said."""
+    if settings["IVR_PROMPT_MODE"] != "play":
+        return None
+    voices = voice_settings()
+    reason = unavailable_reason(voices)
+    if reason:
+        log.warning("IVR_PROMPT_MODE=play, but %s: prompts are said with <Say>", reason)
+        return None
+    directory = Path(str(settings["IVR_AUDIO_DIR"]))
+    if not any(directory.glob("*.wav")):
+        log.warning("IVR_PROMPT_MODE=play: %s holds no audio yet; run `flask --app app prompts render` "
+                    "(until then pieces are rendered on demand)", directory)
+    return AudioLibrary(directory, voices, Synthesizer())
+
+
+def player_for(rt: Runtime) -> Player | None:
+    """Return the player of this request, or None in say mode or without a base URL for absolute URLs."""
+    library = rt.extras.get("audio")
+    if library is None:
+        return None
+    base_url = str(rt.settings.get("PUBLIC_BASE_URL") or "")
+    if not base_url and has_request_context():
+        base_url = request.url_root
+    return Player(library, rt.catalog, base_url) if base_url else None
