@@ -45,6 +45,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from ivr.commands.call import call
     from ivr.commands.prompts import prompts
+    from ivr.commands.calls import calls
+    from ivr.commands.replay import replay
     from ivr.views import audio
     from ivr.commands.registrations import registrations
     from ivr.views import sms, voice
@@ -55,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(prompts)
     app.cli.add_command(registrations)
     app.cli.add_command(call)
+    app.cli.add_command(replay)
+    app.cli.add_command(calls)
 
     @app.before_request
     def start_sms_sender():

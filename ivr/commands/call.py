@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import click
 import requests
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ivr.prompts import Catalog
+from ivr.simulator.listening import ListeningError, write_call_audio
 from ivr.simulator.caller import (
     DEFAULT_FROM, DEFAULT_TO, CallerError, CallLoopError, SimulatedCaller, Turn, WebhookError,
 )
@@ -74,8 +77,10 @@ class SmsWatch:
 @click.option("--auth-token", help="Token to sign requests with (default: the app's TWILIO_AUTH_TOKEN).")
 @click.option("--sms-url", help="Base URL of a Twilio API stand-in, to show the SMS it receives.")
 @click.option("--sms-to", help="Number whose SMS to show (default: every SMS sent during the call).")
+@click.option("--audio", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write what the caller heard to this WAV file when the call ends.")
 @with_appcontext
-def call(from_number, to_number, base_url, auth_token, sms_url, sms_to) -> None:
+def call(from_number, to_number, base_url, auth_token, sms_url, sms_to, audio) -> None:
     """Place a simulated call and play it from the keyboard."""
     token = auth_token or current_app.config["TWILIO_AUTH_TOKEN"]
     options = {"auth_token": token, "from_number": from_number, "to_number": to_number}
@@ -97,6 +102,18 @@ def call(from_number, to_number, base_url, auth_token, sms_url, sms_to) -> None:
         raise SystemExit(1)
     finally:
         sms.stop()
+        if audio:
+            record(caller, audio)
+
+
+def record(caller: SimulatedCaller, path: Path) -> None:
+    """Write what the caller heard to a WAV file, saying where and how long."""
+    try:
+        seconds = write_call_audio(caller, Catalog.load(), path)
+    except ListeningError as error:
+        click.echo(f"!! No audio written: {error}")
+        raise SystemExit(1)
+    click.echo(f"-- what the caller heard: {path} ({seconds:.1f} s)")
 
 
 def act(caller: SimulatedCaller) -> Turn:

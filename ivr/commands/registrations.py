@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from ivr import synthetic
 from ivr.importer import ImportFileError, ImportReport, import_liaison_list
 from ivr.settings import DATA_DIR
 
@@ -27,6 +28,20 @@ def import_command(file: Path) -> None:
 def load_demo_command() -> None:
     """Import the invented demo people of data/demo/liaison.csv."""
     click.get_current_context().exit(_import(DEMO_LIST))
+
+
+@registrations.command("load-synthetic")
+@click.option("--count", type=click.IntRange(min=1, max=synthetic.MAX_PEOPLE), required=True,
+              help="How many synthetic people to import.")
+@click.option("--start", type=click.IntRange(min=0), default=0, show_default=True,
+              help="The first one's number (people start .. start+count-1).")
+def load_synthetic_command(count: int, start: int) -> None:
+    """Import deterministic synthetic people (CINs SY9...) for load runs: person i is always the same."""
+    if start + count > synthetic.MAX_PEOPLE:
+        raise click.BadParameter(f"synthetic people are numbered 0 to {synthetic.MAX_PEOPLE - 1}")
+    report = import_liaison_list(current_app.extensions["ivr"], synthetic.csv_lines(start, count))
+    _print(report)
+    click.get_current_context().exit(EXIT_ROWS_REJECTED if report.errors else EXIT_OK)
 
 
 def _import(path: Path) -> int:

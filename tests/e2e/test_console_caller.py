@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import threading
+import wave
+from array import array
 
 import pexpect
 import pytest
@@ -98,3 +101,19 @@ def test_keys_the_keypad_does_not_have_are_refused_and_asked_again(console):
     console.expect(KEYS_PROMPT)
     console.sendeof()  # end of input: the caller puts the phone down
     console.expect(r"-- call ended \(caller\)")
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: no voice to speak <Say>")
+def test_audio_writes_what_the_caller_heard_as_one_telephone_wav(app, tmp_path):
+    path = tmp_path / "call.wav"
+    result = app.test_cli_runner().invoke(args=["call", "--audio", str(path)], input="\nh\n")
+
+    assert result.exit_code == 0, result.output
+    assert f"-- what the caller heard: {path}" in result.output
+    with wave.open(str(path)) as audio:
+        assert (audio.getframerate(), audio.getnchannels(), audio.getsampwidth()) == (8000, 1, 2)
+        seconds = audio.getnframes() / audio.getframerate()
+    # The welcome, the bilingual choice and its reprompt: well over five seconds of speech.
+    assert seconds > 5
+    samples = array("h", path.read_bytes()[44:])
+    assert max(abs(sample) for sample in samples) > 1000  # speech, not silence

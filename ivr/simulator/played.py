@@ -1,0 +1,64 @@
+"""Tell which prompt a <Play> URL plays, from the audio library's content-addressed names (ivr/audio)."""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+from typing import Callable
+
+from ivr.prompts import Catalog
+from ivr.simulator.recognise import FRAGMENT_PREFIXES
+
+log = logging.getLogger(__name__)
+PlayKey = Callable[[str], "tuple[str, str] | None"]
+NAME = re.compile(r"/([0-9a-fp-]+)\.wav$")
+
+
+def play_lookup(catalog: Catalog, library=None) -> PlayKey | None:
+    """Return a lookup of <Play> URLs to (key, language), or None when no audio library can name pieces here."""
+    try:
+        from ivr.audio.pieces import spoken_keys, template_pieces
+
+        library = library or _naming_library()
+        if library is None:
+            return None
+        signatures = []
+        for language in catalog.texts:
+            for key in (k for k in spoken_keys(catalog) if not k.startswith(FRAGMENT_PREFIXES)):
+                names = [library.name(language, stretch) for stretch in template_pieces(catalog.texts[language][key])
+                         if stretch is not None]
+                if names:
+                    signatures.append((names, key, language))
+    except Exception as error:  # no audio here: <Play> prompts are heard without a key
+        log.info("no prompt keys for <Play> URLs: %s", error)
+        return None
+    signatures.sort(key=lambda signature: -len(signature[0]))
+
+    def lookup(url: str) -> tuple[str, str] | None:
+        found = NAME.search(url)
+        if not found:
+            return None
+        tokens = found[1].split("-")
+        for names, key, language in signatures:
+            if _in_order(names, tokens):
+                return key, language
+        return None
+
+    return lookup
+
+
+def _in_order(names: list[str], tokens: list[str]) -> bool:
+    """Tell whether names appear in tokens in this order (values and pauses may come between them)."""
+    remaining = iter(tokens)
+    return all(name in remaining for name in names)
+
+
+def _naming_library():
+    """Return a library that can name pieces (never render), when this machine has the audio engine."""
+    from ivr.audio.engine import unavailable_reason, voice_settings
+    from ivr.audio.library import AudioLibrary
+
+    voices = voice_settings()
+    if unavailable_reason(voices):
+        return None
+    return AudioLibrary(Path("."), voices, synthesizer=None)

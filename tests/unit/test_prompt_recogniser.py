@@ -1,0 +1,42 @@
+"""The simulated caller tells which catalog prompt it heard from the spoken text alone."""
+from datetime import date
+
+import pytest
+
+from ivr.prompts import LANGUAGES, Catalog, placeholders
+from ivr.simulator.recognise import FRAGMENT_PREFIXES, Recogniser
+from ivr.spoken import Day, DigitString, prompt_text
+
+CATALOG = Catalog.load()
+WHOLE_PROMPTS = sorted(key for key in CATALOG.texts["fr"] if not key.startswith(FRAGMENT_PREFIXES))
+
+
+@pytest.fixture(scope="module")
+def recogniser():
+    return Recogniser(CATALOG)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("key", WHOLE_PROMPTS)
+def test_every_prompt_is_recognised_as_itself_with_any_placeholder_values(recogniser, key, language):
+    params = {name: DigitString("0145") for name in placeholders(CATALOG.texts[language][key])}
+    text = prompt_text(CATALOG, language, key, params)
+    heard = recogniser.say(text, CATALOG.voices[language].language)
+    assert (heard.key, heard.language) == (key, language)
+
+
+def test_a_prompt_is_recognised_without_its_say_language(recogniser):
+    text = prompt_text(CATALOG, "fr", "info.dates", {"choice": "X", "due_month": "Y", "coverage_date": Day(date(2022, 3, 1))})
+    assert recogniser.say(text).key == "info.dates"
+
+
+def test_a_text_that_is_no_prompt_is_heard_without_a_key(recogniser):
+    heard = recogniser.say("Bonjour, ceci n'est pas une invite du catalogue.", "fr-FR")
+    assert heard.key is None and heard.language == "fr"
+
+
+def test_a_played_recording_is_named_by_the_apps_lookup_or_left_unknown():
+    named = Recogniser(CATALOG, play_key=lambda url: ("menu.choose", "fr") if url.endswith("/abc.wav") else None)
+    assert named.play("http://x/audio/abc.wav").key == "menu.choose"
+    assert named.play("http://x/audio/other.wav").key is None
+    assert Recogniser(CATALOG).play("http://x/audio/abc.wav").key is None
