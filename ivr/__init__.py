@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings_module.check(app.config)
     secret = app.config["IVR_SECRET_KEY"] or settings_module.local_secret_key()
     store = Store(app.config["DATABASE_URL"])
-    store.create_schema()
+    store.upgrade_schema_when_reachable()
     catalog = Catalog.load()
     flows = FlowBook.load()
     flowcheck.check(flows, catalog)
@@ -44,21 +44,34 @@ def create_app(test_config: dict | None = None) -> Flask:
     runtime.extras["audio"] = start_library(app.config)  # None in say mode, or when espeak-ng is missing
 
     from ivr.commands.call import call
+    from ivr.commands.db import db
+    from ivr.commands.sms import sms as sms_commands
     from ivr.commands.prompts import prompts
     from ivr.commands.calls import calls
     from ivr.commands.replay import replay
-    from ivr.views import audio
+    from ivr.views import audio, health
     from ivr.commands.registrations import registrations
     from ivr.views import sms, voice
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.sms_webhooks)
+    app.register_blueprint(health.health)
+    app.cli.add_command(db)
+    app.cli.add_command(sms_commands)
     app.register_blueprint(audio.audio)
     app.cli.add_command(prompts)
     app.cli.add_command(registrations)
     app.cli.add_command(call)
     app.cli.add_command(replay)
     app.cli.add_command(calls)
+
+    @app.before_request
+    def migrate_once_the_database_answers():
+        # A process started while the database was unreachable answers with apologies meanwhile.
+        try:
+            store.upgrade_schema_when_reachable()
+        except Exception:
+            logging.getLogger(__name__).exception("the schema could not be upgraded")
 
     @app.before_request
     def start_sms_sender():

@@ -1,22 +1,33 @@
 """Database engine and transactions over the registration store."""
 from __future__ import annotations
 
+import hashlib
+import logging
+import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ivr.models import Base
+log = logging.getLogger(__name__)
+
+# Seconds to wait for a PostgreSQL connection: a webhook must answer well within Twilio's 15 s.
+CONNECT_TIMEOUT = 5
+# Seconds between two tries to reach a database that was unreachable when the process started.
+RETRY_SCHEMA_AFTER = 5.0
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and writer-serialising transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
@@ -25,9 +36,9 @@ def make_engine(url: str) -> Engine:
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # let the "begin" hook below open transactions
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        _use_wal(cursor)
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -39,6 +50,34 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _use_wal(cursor: sqlite3.Cursor, within: float = 30.0) -> None:
+    """Switch a SQLite file to WAL (once: it stays so).
+
+    The switch answers "database is locked" at once, without waiting, while another process
+    writes to a new file (several server processes starting together): try again a while.
+    """
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def take_lock(db: Session | Connection, name: str) -> None:
+    """Hold a named lock until the transaction ends, so that every process takes its turn.
+
+    PostgreSQL takes an advisory lock; on SQLite every transaction already holds the writer lock.
+    """
+    connection = db.connection() if isinstance(db, Session) else db
+    if connection.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 class Store:
     """The registration store: one engine and its transactions."""
 
@@ -46,10 +85,38 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.schema_ready = False
+        self._next_schema_try = 0.0
 
-    def create_schema(self) -> None:
-        """Create missing tables."""
-        Base.metadata.create_all(self.engine)
+    def upgrade_schema(self) -> None:
+        """Bring the schema to the latest migration (safe when several processes start at once)."""
+        from ivr.schema import upgrade
+
+        upgrade(self.engine)
+        self.schema_ready = True
+
+    def upgrade_schema_when_reachable(self) -> bool:
+        """Upgrade the schema unless the database server is unreachable (then logged); tell if it is ready.
+
+        A process that starts while PostgreSQL is down still answers (an apology, 503 on /health)
+        and tries again at most every RETRY_SCHEMA_AFTER seconds. A SQLite file that cannot be
+        opened is a fault of the setup, raised at once.
+        """
+        if self.schema_ready or time.monotonic() < self._next_schema_try:
+            return self.schema_ready
+        try:
+            self.upgrade_schema()
+        except OperationalError as error:
+            if self.engine.dialect.name == "sqlite":
+                raise
+            self._next_schema_try = time.monotonic() + RETRY_SCHEMA_AFTER
+            log.error("database unreachable, schema not checked yet (%s)", (str(error.orig).splitlines() or ["?"])[0])
+        return self.schema_ready
+
+    def ping(self) -> None:
+        """Run a trivial query; raise when the database cannot answer."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

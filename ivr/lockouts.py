@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ivr.db import take_lock
 from ivr.models import FailedCheck, Lockout
 
 WINDOW = timedelta(hours=24)
@@ -22,6 +23,9 @@ def is_locked(db: Session, kind: str, key: str, now: datetime) -> bool:
 
 def record_failure(db: Session, cin_digits_key: str, from_number: str, call_sid: str, now: datetime) -> bool:
     """Record a failed check; lock the CIN or the number that reached its limit. Tell if either is locked."""
+    for kind, key in (("cin", cin_digits_key), ("caller", from_number)):
+        # Concurrent failures for one CIN or number, in any process, are counted in turn.
+        take_lock(db, f"lockout:{kind}:{key}")
     db.add(FailedCheck(cin_digits_key=cin_digits_key, from_number=from_number, call_sid=call_sid, at=now))
     db.flush()
     locked = False

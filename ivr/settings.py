@@ -49,13 +49,18 @@ def from_environment(environ: os._Environ | dict = os.environ) -> dict[str, obje
 
 def local_secret_key(path: Path = DATA_DIR / "secret.key") -> str:
     """Return the local secret key, creating it on first use (single-machine default only)."""
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.touch(mode=0o600)
-    path.write_text(key)
-    return key
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{os.getpid()}")
+        draft.touch(mode=0o600)
+        draft.write_text(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # atomic: of server processes starting together, the first key wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()
 
 
 def check(settings: dict) -> None:

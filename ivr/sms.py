@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Callable
 
 import requests
 from sqlalchemy import func, select, update
@@ -74,13 +75,17 @@ def status_callback_url(settings) -> str | None:
     return f"{base}/sms/status" if base else None
 
 
-def send_pending(runtime: Runtime, catalog: Catalog, limit: int | None = None) -> int:
-    """Send the pending SMS, each claimed by one sender only; return how many Twilio accepted."""
+def send_pending(runtime: Runtime, catalog: Catalog, limit: int | None = None,
+                 stopping: Callable[[], bool] = lambda: False) -> int:
+    """Send the pending SMS, each claimed by one sender only; return how many Twilio accepted.
+
+    `stopping` is asked before each claim: a sender asked to stop finishes the SMS in hand only.
+    """
     _give_up_interrupted(runtime)
     client: Client | None = None
     claimed = accepted = 0
     try:
-        while limit is None or claimed < limit:
+        while (limit is None or claimed < limit) and not stopping():
             outbox_id = _claim_next(runtime)
             if outbox_id is None:
                 break
@@ -110,18 +115,21 @@ def _give_up_interrupted(runtime: Runtime) -> None:
 
 
 def _claim_next(runtime: Runtime) -> int | None:
-    """Move one pending row to `sending` and return its id; None when none is left."""
+    """Move one pending row to `sending` and return its id; None when none is left.
+
+    PostgreSQL skips the rows other senders are claiming (FOR UPDATE SKIP LOCKED); on SQLite the
+    transaction holds the writer lock, so senders claim one after the other.
+    """
     with runtime.store.transaction() as session:
-        candidates = session.scalars(select(SmsOutbox.id).where(SmsOutbox.status == "pending")
-                                     .order_by(SmsOutbox.id).limit(20)).all()
-        for outbox_id in candidates:
-            claimed = session.execute(
-                update(SmsOutbox).where(SmsOutbox.id == outbox_id, SmsOutbox.status == "pending")
-                .values(status="sending", updated_at=runtime.now())
-                .execution_options(synchronize_session=False))
-            if claimed.rowcount == 1:
-                return outbox_id
-    return None
+        outbox_id = session.scalar(select(SmsOutbox.id).where(SmsOutbox.status == "pending")
+                                   .order_by(SmsOutbox.id).limit(1).with_for_update(skip_locked=True))
+        if outbox_id is None:
+            return None
+        claimed = session.execute(
+            update(SmsOutbox).where(SmsOutbox.id == outbox_id, SmsOutbox.status == "pending")
+            .values(status="sending", updated_at=runtime.now())
+            .execution_options(synchronize_session=False))
+        return outbox_id if claimed.rowcount == 1 else None
 
 
 def _send_claimed(runtime: Runtime, catalog: Catalog, client: Client, outbox_id: int) -> bool:

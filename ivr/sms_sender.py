@@ -1,4 +1,4 @@
-"""The outbox sender thread of a web process (IVR_SMS_SENDER = "thread")."""
+"""The outbox sender: a thread of a web process (IVR_SMS_SENDER = "thread"), or `flask sms worker`."""
 from __future__ import annotations
 
 import logging
@@ -14,7 +14,7 @@ _starting = threading.Lock()
 
 
 class SmsSender:
-    """A daemon thread that sends the pending SMS: at once when notified, else every `interval` s."""
+    """Send the pending SMS in a loop (a thread, or a worker's main loop): when notified, else every `interval` s."""
 
     def __init__(self, runtime: Runtime, catalog: Catalog | None = None, interval: float = 1.0):
         self.runtime, self.interval = runtime, interval
@@ -40,12 +40,16 @@ class SmsSender:
         """Wake the thread now (call after committing an enqueue)."""
         self._wake.set()
 
+    def run(self) -> None:
+        """Send in this thread until stop() is called (the `sms worker` process)."""
+        self._run()
+
     def _run(self) -> None:
         from ivr.sms import send_pending
 
         while not self._stopping.is_set():
             try:
-                send_pending(self.runtime, self.catalog)
+                send_pending(self.runtime, self.catalog, stopping=self._stopping.is_set)
             except Exception:
                 log.exception("sms sender: sending the pending SMS failed; will try again")
             self._wake.wait(self.interval)

@@ -9,6 +9,7 @@ from ivr import create_app, runtime_of, sms
 from ivr.importer import import_liaison_list
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twilio_api import TwilioApiStandIn
+from tests.databases import migrated_template, store_url  # noqa: F401 (fixtures)
 from tests.fakes import FakeClock
 
 ACCOUNT_SID = "AC" + "1" * 32
@@ -50,10 +51,10 @@ def twilio_api():
 
 
 @pytest.fixture
-def settings(tmp_path, clock, twilio_api):
+def settings(store_url, clock, twilio_api):
     return {
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'ivr.sqlite3'}",
+        "DATABASE_URL": store_url,
         "IVR_SECRET_KEY": "test-secret-" + "k" * 52,
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
         "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
@@ -67,6 +68,9 @@ def settings(tmp_path, clock, twilio_api):
 def app(settings):
     app = create_app(settings)
     yield app
+    sender = runtime_of(app).extras.get("sms_sender")
+    if sender is not None:  # before the test's database goes away
+        sender.stop()
     runtime_of(app).store.dispose()
 
 

@@ -77,6 +77,10 @@ def step(caller, voice, **params):
 
 def break_the_store(rt) -> None:
     """Make the database unusable for calls: drop the call_sessions table."""
+    if rt.store.engine.dialect.name == "postgresql":
+        with rt.store.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE call_sessions CASCADE")
+        return
     connection = rt.store.engine.raw_connection()
     try:
         cursor = connection.cursor()

@@ -2,15 +2,15 @@
 import json
 import logging
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.engine import make_url
 
+from ivr import runtime_of
 from ivr.importer import import_liaison_list
 from ivr.models import CallEvent
 from tests.conftest import AMINA, PEOPLE_CSV
+from tests.databases import stored_bytes
 
 from .conftest import choose, identify
 
@@ -62,13 +62,6 @@ def fail_then_get_locked_out(phone, voice):
     return [transferred, locked, again]
 
 
-def database_bytes(app) -> dict[str, bytes]:
-    """Return the bytes of the SQLite database and of its WAL, journal and shared-memory files."""
-    path = Path(make_url(app.config["DATABASE_URL"]).database)
-    files = [path] + [path.with_name(path.name + suffix) for suffix in ("-wal", "-journal", "-shm")]
-    return {f.name: f.read_bytes() for f in files if f.exists()}
-
-
 def audit_trail(rt) -> list[str]:
     with rt.store.transaction() as db:
         return [json.dumps(event.detail, ensure_ascii=False) + " " + event.state
@@ -93,7 +86,7 @@ def test_no_password_cin_or_birth_date_in_the_store_the_logs_the_audit_trail_or_
                "ISO birth date": "1975-03-14", "typed birth date": AMINA.birth}
     assert AMINA.cin_digits == "734591" and AMINA.birth == "14031975"
 
-    stored = database_bytes(app)
+    stored = stored_bytes(runtime_of(app).store)
     assert stored and all(len(content) for content in stored.values())
     for name, content in stored.items():
         assert [k for k, v in secrets.items() if v.encode() in content] == [], f"in {name}"

@@ -23,7 +23,7 @@ def settings_for(api_base_url: str) -> dict:
 def make_runtime(database_url: str, api_base_url: str) -> Runtime:
     """Build a runtime directly, on a fresh schema, as a worker process would."""
     store = Store(database_url)
-    store.create_schema()
+    store.upgrade_schema()
     return Runtime(settings=settings_for(api_base_url), store=store, secret=b"k" * 32, clock=FakeClock(START))
 
 def add_registration(runtime: Runtime, number: str = "123456789", mobile: str = "+212612345678") -> int:

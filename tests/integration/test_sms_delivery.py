@@ -245,7 +245,7 @@ def test_the_sender_thread_logs_a_failed_round_and_goes_on(tmp_path, catalog, st
         deadline = time.monotonic() + 10
         while "will try again" not in caplog.text and time.monotonic() < deadline:
             time.sleep(0.02)
-        runtime.store.create_schema()
+        Base.metadata.create_all(runtime.store.engine)
         ask(runtime, add_registration(runtime), "CA1:1")
         stand_in.wait_for_messages(1, timeout=10)
     finally:

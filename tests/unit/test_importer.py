@@ -20,7 +20,7 @@ PEOPLE = [(AMINA, "AB123456", "1975-03-14"), (OMAR, "C765432", "1985-02-28"), (S
 @pytest.fixture
 def runtime(tmp_path):
     store = Store(f"sqlite:///{tmp_path}/t.sqlite3")
-    store.create_schema()
+    store.upgrade_schema()
     runtime = Runtime(settings={}, store=store, secret=b"k" * 32, clock=lambda: datetime(2024, 1, 15, 10, 0))
     yield runtime
     store.dispose()

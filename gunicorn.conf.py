@@ -1,0 +1,35 @@
+"""Gunicorn settings for the voice server: `.venv/bin/gunicorn -c gunicorn.conf.py app:app`.
+
+The environment tunes a deployment: PORT (or BIND), WEB_CONCURRENCY (processes), GUNICORN_THREADS,
+FORWARDED_ALLOW_IPS (the proxies whose X-Forwarded-Proto is believed).
+"""
+import multiprocessing
+import os
+
+bind = os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8080')}"
+
+# A webhook mostly waits on the database: a few processes per CPU, each with a few threads.
+workers = int(os.environ.get("WEB_CONCURRENCY") or multiprocessing.cpu_count() * 2 + 1)
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+
+# Twilio gives up on a webhook after 15 s and plays its own error. A request never needs that long
+# (database connections time out after 5 s, then the caller hears our apology); a worker silent
+# for 30 s is stuck and replaced.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+
+# The access log shows the path without its query string (%(U)s, never %(q)s or %(r)s) and no
+# bodies: the keys callers type travel in POST bodies, and nothing else should reach the log.
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+
+# Behind a proxy that ends TLS, believe its X-Forwarded-Proto so that request URLs say https: the
+# X-Twilio-Signature is computed over the URL Twilio called. Set PUBLIC_BASE_URL when the proxy
+# also changes the host or the path.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}

@@ -1,0 +1,60 @@
+"""Failed checks made at once in several processes count exactly: the fifth always locks the CIN."""
+import threading
+from datetime import datetime
+
+import pytest
+from sqlalchemy import select
+
+from ivr import lockouts
+from ivr.db import Store
+from ivr.models import Lockout
+from tests.databases import migrated
+from tests.postgres import postgres_database
+
+NOW = datetime(2026, 11, 25, 10, 0)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """A migrated database, SQLite then PostgreSQL."""
+    if request.param == "sqlite":
+        yield migrated(f"sqlite:///{tmp_path / 'ivr.sqlite3'}")
+    else:
+        with postgres_database() as url:
+            yield migrated(url)
+
+
+def fail_at_once(database_url: str, count: int, cin_key: str) -> list[bool]:
+    """Record `count` failed checks for one CIN, each from its own process and number, all at once."""
+    stores = [Store(database_url) for _ in range(count)]
+    start, results, failures = threading.Barrier(count), [], []
+
+    def fail(i, store):
+        start.wait()
+        try:
+            with store.transaction() as db:
+                results.append(lockouts.record_failure(db, cin_key, f"+2126400000{i:02d}", f"CA{i}", NOW))
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=fail, args=(i, store)) for i, store in enumerate(stores)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for store in stores:
+        store.dispose()
+    assert failures == []
+    return results
+
+
+def test_five_failed_checks_for_one_cin_at_once_in_five_processes_lock_it_exactly_once(database_url):
+    results = fail_at_once(database_url, lockouts.LIMITS["cin"], "cin-digest")
+    store = Store(database_url)
+    try:
+        with store.transaction() as db:
+            locks = db.scalars(select(Lockout).where(Lockout.kind == "cin")).all()
+            assert lockouts.is_locked(db, "cin", "cin-digest", NOW)
+    finally:
+        store.dispose()
+    assert len(locks) == 1 and sorted(results) == [False] * 4 + [True]

@@ -1,0 +1,102 @@
+"""The schema comes from the migrations, on SQLite and PostgreSQL alike, and adopts older databases."""
+import threading
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
+
+from ivr import schema
+from ivr.db import Store
+from ivr.models import Base, NumberCounter
+from tests.postgres import postgres_database
+
+PROCESSES = 4
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_database(request, tmp_path):
+    """The URL of a database with no table at all."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    else:
+        with postgres_database() as url:
+            yield url
+
+
+@pytest.fixture
+def store(empty_database):
+    store = Store(empty_database)
+    yield store
+    store.dispose()
+
+
+def differences(store: Store) -> list:
+    """Return what the models describe and the database lacks, or has otherwise (alembic's diff)."""
+    with store.engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                schema.model_metadata())
+
+
+def revisions(store: Store) -> set[str]:
+    with store.engine.connect() as connection:
+        return schema.current_revisions(connection)
+
+
+def tables_created_before_migrations():
+    """The tables the app made with create_all before migrations: those of ivr/models.py."""
+    return [mapper.local_table for mapper in Base.registry.mappers if mapper.class_.__module__ == "ivr.models"]
+
+
+def test_the_migrations_make_exactly_the_schema_the_models_describe(store):
+    store.upgrade_schema()
+    assert differences(store) == []
+    assert revisions(store) == schema.head_revisions()
+
+
+def test_a_database_created_before_migrations_is_adopted_with_its_rows(store):
+    Base.metadata.create_all(store.engine, tables=tables_created_before_migrations())
+    with store.transaction() as db:
+        db.add(NumberCounter(name="registration_number", next_value=10_000_042))
+    store.upgrade_schema()
+    assert revisions(store) == schema.head_revisions()
+    assert differences(store) == []
+    with store.transaction() as db:
+        assert db.scalar(select(NumberCounter.next_value)) == 10_000_042
+
+
+def test_an_upgrade_of_an_up_to_date_database_changes_nothing(store):
+    store.upgrade_schema()
+    tables = set(inspect(store.engine).get_table_names())
+    store.upgrade_schema()
+    assert set(inspect(store.engine).get_table_names()) == tables and revisions(store) == schema.head_revisions()
+
+
+def test_processes_starting_at_once_on_an_empty_database_migrate_it_once(empty_database):
+    stores = [Store(empty_database) for _ in range(PROCESSES)]
+    start, failures = threading.Barrier(PROCESSES), []
+
+    def start_process(store):
+        start.wait()
+        try:
+            store.upgrade_schema()
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=start_process, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert failures == []
+        assert revisions(stores[0]) == schema.head_revisions() and differences(stores[0]) == []
+    finally:
+        for store in stores:
+            store.dispose()
+
+
+def test_db_upgrade_brings_the_database_to_the_latest_revision_and_says_so(app):
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"schema at revision {', '.join(sorted(schema.head_revisions()))}"
