@@ -43,15 +43,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["ivr"] = runtime
     runtime.extras["audio"] = start_library(app.config)  # None in say mode, or when espeak-ng is missing
 
+    from ivr.commands.agents import agents
     from ivr.commands.call import call
     from ivr.commands.db import db
     from ivr.commands.sms import sms as sms_commands
     from ivr.commands.prompts import prompts
+    from ivr.views import audio
     from ivr.commands.calls import calls
     from ivr.commands.replay import replay
-    from ivr.views import audio, health
     from ivr.commands.registrations import registrations
-    from ivr.views import sms, voice
+    from ivr.views import agent_api, agent_console, agent_voice, health, sms, voice
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(sms.sms_webhooks)
@@ -64,6 +65,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.cli.add_command(call)
     app.cli.add_command(replay)
     app.cli.add_command(calls)
+    app.register_blueprint(agent_voice.bp)
+    app.register_blueprint(agent_api.bp)
+    app.register_blueprint(agent_console.bp)
+    agent_console.configure_sessions(app, runtime.secret)
+    app.cli.add_command(agents)
 
     @app.before_request
     def migrate_once_the_database_answers():

@@ -160,6 +160,12 @@ class SimulatedCaller:
         self._pending(None)
         return self._take("hang up", lambda turn: self._end(turn, "caller"))
 
+    def redirected(self, url: str, method: str = "POST") -> Turn:
+        """Follow an update of the call's URL (Twilio's REST API): the current TwiML stops, the URL is fetched."""
+        self._pending(None)
+        self._rest = []
+        return self._take(f"redirected to {url}", lambda turn: self._fetch_and_run(turn, self.url(url), method, {}))
+
     def post(self, path: str, params: dict[str, str] | None = None, *, signed: bool = True,
              method: str = "POST") -> RawResponse:
         """Send exactly these parameters to a path or URL, outside the call's flow; return the raw answer."""

@@ -1,0 +1,43 @@
+"""Tables of the call-centre agents: their accounts and the audit trail of what they did.
+
+An agent's token is kept only as its SHA-256 digest; the audit trail never holds a CIN or a
+birth date (an agent-identified person appears by their pre-registration id).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ivr.models import Base
+
+
+class Agent(Base):
+    """A call-centre agent who may read the calls sent to advisors and transfer them into flows."""
+
+    __tablename__ = "agents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    disabled_at: Mapped[Optional[datetime]]
+
+
+class AgentAction(Base):
+    """One audited action of an agent (append-only): an account change, a login, a transfer."""
+
+    __tablename__ = "agent_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(20))
+    call_sid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (Index("ix_agent_actions_agent_at", "agent_id", "at"),)

@@ -1,0 +1,83 @@
+"""The agents' JSON API: read the calls sent to advisors, transfer a live call into a flow (Bearer token)."""
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import Blueprint, current_app, g, jsonify, request
+
+from ivr import agents_transfer, calls
+from ivr.agents import AgentDisabled, AgentError, BadToken, authenticate
+from ivr.agents_context import UnknownCall, advisor_calls, call_context
+from ivr.agents_transfer import BadTransfer, CallFinished, TwilioFailure, UnknownPerson, UnknownTarget
+
+log = logging.getLogger(__name__)
+bp = Blueprint("agent_api", __name__, url_prefix="/agent")
+
+HTTP_STATUS = {
+    BadToken: 401, AgentDisabled: 403, UnknownCall: 404, UnknownPerson: 404, UnknownTarget: 400,
+    BadTransfer: 400, CallFinished: 409, TwilioFailure: 502,
+}
+
+
+def runtime():
+    return current_app.extensions["ivr"]
+
+
+def http_status(error: AgentError) -> int:
+    return HTTP_STATUS.get(type(error), 400)
+
+
+def webhook_base() -> str:
+    """Return the base URL Twilio reaches the voice webhooks at."""
+    return calls.base_url(runtime()) or request.url_root.rstrip("/")
+
+
+def error_answer(error: AgentError):
+    response = jsonify(error=error.code, message=str(error))
+    response.status_code = http_status(error)
+    if isinstance(error, BadToken):
+        response.headers["WWW-Authenticate"] = 'Bearer realm="agents"'
+    return response
+
+
+def bearer_agent(view):
+    """Let only an active agent's `Authorization: Bearer <token>` through; the agent is in g.agent."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        try:
+            if scheme.lower() != "bearer" or not token.strip():
+                raise BadToken("an agent token is required: Authorization: Bearer <token>")
+            g.agent = authenticate(runtime(), token.strip())
+            return view(*args, **kwargs)
+        except AgentError as error:
+            return error_answer(error)
+
+    return checked
+
+
+@bp.get("/calls")
+@bearer_agent
+def list_calls():
+    return jsonify(calls=advisor_calls(runtime()))
+
+
+@bp.get("/calls/<call_sid>")
+@bearer_agent
+def show_call(call_sid: str):
+    return jsonify(call_context(runtime(), call_sid))
+
+
+@bp.post("/calls/<call_sid>/transfer")
+@bearer_agent
+def transfer(call_sid: str):
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadTransfer('a JSON object is expected: {"target": ..., "language": ..., "cin": ...}')
+    done = agents_transfer.transfer_call(runtime(), g.agent, call_sid, body.get("target"), body.get("language"),
+                                         body.get("cin"), webhook_base())
+    return jsonify(call_sid=done.call_sid, state=done.state, language=done.language,
+                   identity_verified=done.identity_verified, verified_by_agent=done.verified_by_agent,
+                   agent=g.agent.name)

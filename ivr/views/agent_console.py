@@ -1,0 +1,138 @@
+"""The agents' console: server-rendered pages, a login with the agent's token, CSRF-checked forms."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import logging
+import secrets
+
+from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session,
+                   url_for)
+
+from ivr import agents, agents_transfer
+from ivr.agents import AgentError
+from ivr.agents_context import advisor_calls
+from ivr.views.agent_api import http_status, webhook_base
+
+log = logging.getLogger(__name__)
+bp = Blueprint("agent_console", __name__, url_prefix="/agent")
+
+LANGUAGE_NAMES = {"ar": "Arabic (العربية)", "fr": "French (français)"}
+TARGET_NAMES = {
+    "category.confirm": "confirm the declared category",
+    "completion.already_complete": "already registered: offer the credentials",
+    "completion.check_mobile": "confirm the mobile and complete the registration",
+    "credentials.deliver": "send the credentials by SMS",
+    "identity.check_caller": "identity check (CIN digits, birth date)",
+    "info.choose": "a category's dates (information only)",
+    "language.welcome": "start again from the greeting",
+    "menu.choose": "main menu",
+}
+
+
+def configure_sessions(app: Flask, secret: bytes) -> None:
+    """Sign the console's session cookie with a key derived from the app's secret (unless one is set);
+    the cookie is not sent cross-site, and only over HTTPS when the public URL is."""
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = hmac.new(secret, b"agent console sessions", hashlib.sha256).hexdigest()
+    app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
+    if str(app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
+
+
+def runtime():
+    return current_app.extensions["ivr"]
+
+
+def csrf_token() -> str:
+    """Return this session's CSRF token, made on first use."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+@bp.before_request
+def check_csrf():
+    """Refuse any console POST whose form does not carry this session's CSRF token."""
+    if request.method != "POST":
+        return None
+    sent, expected = request.form.get("csrf_token", ""), session.get("csrf", "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        log.warning("agent console: refused a POST to %s without a valid CSRF token", request.path)
+        abort(400, "This form has expired or did not come from the console: reload the page and try again.")
+    return None
+
+
+@bp.app_context_processor
+def console_helpers():
+    return {"csrf_token": csrf_token, "language_names": LANGUAGE_NAMES, "target_names": TARGET_NAMES}
+
+
+def signed_in(view):
+    """Let only a session of an agent who is still active through; the agent is in g.agent."""
+
+    @functools.wraps(view)
+    def checked(*args, **kwargs):
+        try:
+            g.agent = agents.active_agent(runtime(), int(session.get("agent_id", 0)))
+        except AgentError as error:
+            session.clear()
+            if request.method == "POST":
+                abort(http_status(error), "Your session has ended: sign in again.")
+            return redirect(url_for("agent_console.login"))
+        return view(*args, **kwargs)
+
+    return checked
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("agent_console.console"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        return render_template("agent/login.html")
+    try:
+        agent = agents.authenticate(runtime(), request.form.get("token", "").strip())
+    except AgentError as error:
+        log.warning("agent console: sign-in refused (%s)", error.code)
+        return render_template("agent/login.html", error="Unknown token, or this agent is disabled."), 401
+    session.clear()  # a new session (and CSRF token) for the signed-in agent
+    session["agent_id"] = agent.id
+    agents.audit(runtime(), agent, "session", "login")
+    return redirect(url_for("agent_console.console"), 303)
+
+
+@bp.post("/logout")
+@signed_in
+def logout():
+    agents.audit(runtime(), g.agent, "session", "logout")
+    session.clear()
+    return redirect(url_for("agent_console.login"), 303)
+
+
+@bp.get("/console")
+@signed_in
+def console():
+    return render_template("agent/calls.html", agent=g.agent, calls=advisor_calls(runtime()),
+                           targets=agents_transfer.entry_points(runtime().flows),
+                           recent=agents.recent_actions(runtime(), g.agent))
+
+
+@bp.post("/console/calls/<call_sid>/transfer")
+@signed_in
+def transfer(call_sid: str):
+    form = request.form
+    try:
+        done = agents_transfer.transfer_call(runtime(), g.agent, call_sid, form.get("target"), form.get("language"),
+                                             form.get("cin") or None, webhook_base())
+    except AgentError as error:
+        flash(f"Call {call_sid} was not transferred: {error}", "error")
+    else:
+        who = "identity verified by you" if done.verified_by_agent else (
+            "identity verified" if done.identity_verified else "identity not verified")
+        flash(f"Call {call_sid} sent to {done.state} in {LANGUAGE_NAMES[done.language]} ({who}).", "done")
+    return redirect(url_for("agent_console.console"), 303)
