@@ -11,6 +11,7 @@ from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twilio_api import TwilioApiStandIn
 from tests.databases import migrated_template, store_url  # noqa: F401 (fixtures)
 from tests.fakes import FakeClock
+from tests.serving import serving
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token"
@@ -84,6 +85,13 @@ def people(rt):
     report = import_liaison_list(rt, PEOPLE_CSV.splitlines(keepends=True))
     assert report.errors == [] and report.imported == 4
     return {"amina": AMINA, "youssef": YOUSSEF, "salma": SALMA, "mehdi": MEHDI}
+
+
+@pytest.fixture
+def served_app(app):
+    """Serve the app over HTTP on 127.0.0.1; return its base URL."""
+    with serving(app) as base_url:
+        yield base_url
 
 
 @pytest.fixture

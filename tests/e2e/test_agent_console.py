@@ -1,10 +1,8 @@
 """The agents' console in a real headless browser (Debian's chromium driven by Playwright)."""
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from ivr.simulator.caller import SimulatedCaller
 from tests.agent_support import follow_the_redirect, new_agent
@@ -21,17 +19,6 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which
 
 
 @pytest.fixture
-def server(app):
-    """Serve the app on 127.0.0.1 in a thread; yield its base URL."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="console-under-test", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=10)
-
-
-@pytest.fixture
 def browser():
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium") or CHROMIUM)
@@ -40,9 +27,9 @@ def browser():
 
 
 @pytest.fixture
-def disputing_caller(server, twilio_api, people):
+def disputing_caller(served_app, twilio_api, people):
     """AMINA calls over HTTP, proves who she is and disputes her category: she waits for an advisor."""
-    caller = SimulatedCaller.over_http(server, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID,
+    caller = SimulatedCaller.over_http(served_app, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID,
                                        from_number="+212600246810")
     choose(caller, "fr", "1")
     identify(caller, AMINA)
@@ -51,16 +38,16 @@ def disputing_caller(server, twilio_api, people):
     return caller
 
 
-def test_an_agent_signs_in_sees_the_waiting_call_and_transfers_it(server, browser, rt, disputing_caller, twilio_api,
+def test_an_agent_signs_in_sees_the_waiting_call_and_transfers_it(served_app, browser, rt, disputing_caller, twilio_api,
                                                                  voice):
     token = new_agent(rt, "Fatima")
     page = browser.new_page()
-    page.goto(f"{server}/agent/console")
-    assert page.url == f"{server}/agent/login"
+    page.goto(f"{served_app}/agent/console")
+    assert page.url == f"{served_app}/agent/login"
     page.get_by_label("Your agent token").fill(token)
     page.get_by_role("button", name="Sign in").click()
 
-    page.wait_for_url(f"{server}/agent/console")
+    page.wait_for_url(f"{served_app}/agent/console")
     assert page.locator("#agent-name").inner_text() == "Fatima"
     call = page.locator(f"#call-{disputing_caller.call_sid}")
     assert "the caller disputes the declared category" in call.locator(".reason").inner_text()
@@ -86,14 +73,14 @@ def test_an_agent_signs_in_sees_the_waiting_call_and_transfers_it(server, browse
     assert voice.said(disputing_caller) == ["completion.confirm_mobile"]
 
 
-def test_a_wrong_token_keeps_the_agent_on_the_login_page(server, browser, rt):
+def test_a_wrong_token_keeps_the_agent_on_the_login_page(served_app, browser, rt):
     new_agent(rt, "Fatima")
     page = browser.new_page()
-    page.goto(f"{server}/agent/login")
+    page.goto(f"{served_app}/agent/login")
     page.get_by_label("Your agent token").fill("agt_not-a-token")
     page.get_by_role("button", name="Sign in").click()
     alert = page.get_by_role("alert")
     alert.wait_for()
     assert "Unknown token" in alert.inner_text()
-    page.goto(f"{server}/agent/console")
-    assert page.url == f"{server}/agent/login"
+    page.goto(f"{served_app}/agent/console")
+    assert page.url == f"{served_app}/agent/login"

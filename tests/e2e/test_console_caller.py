@@ -4,14 +4,12 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import threading
 import wave
 from array import array
 
 import pexpect
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from ivr.models import Registration
 from tests.conftest import AUTH_TOKEN
@@ -26,17 +24,7 @@ def settings(settings):
 
 
 @pytest.fixture
-def server_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-
-
-@pytest.fixture
-def console(server_url, twilio_api, people, tmp_path):
+def console(served_app, twilio_api, people, tmp_path):
     """Start the console caller in a pseudo-terminal, calling the served app as Amina's phone."""
     env = {
         **os.environ,
@@ -44,7 +32,7 @@ def console(server_url, twilio_api, people, tmp_path):
         "IVR_SECRET_KEY": "console-" + "s" * 56,
         "PYTHONUNBUFFERED": "1",
     }
-    args = ["-m", "flask", "--app", "app", "call", "--url", server_url, "--auth-token", AUTH_TOKEN,
+    args = ["-m", "flask", "--app", "app", "call", "--url", served_app, "--auth-token", AUTH_TOKEN,
             "--from", people["amina"].mobile, "--sms-url", twilio_api.base_url]
     child = pexpect.spawn(sys.executable, args, env=env, encoding="utf-8", timeout=60,
                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))

@@ -1,8 +1,6 @@
 """Many simulated callers at once against a real HTTP server: completed, failed and erroring calls are counted."""
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from ivr import create_app, runtime_of
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, PROJECT_DIR
@@ -11,6 +9,7 @@ from ivr.simulator.scenario import load
 from ivr.simulator.targets import RemoteTarget
 from ivr.simulator.twilio_api import TwilioApiStandIn
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
+from tests.serving import serving
 
 LOAD_SCENARIO = PROJECT_DIR / "scenarios" / "load" / "complete_registration.yaml"
 REQUESTS_PER_CALL = 9  # the incoming call, six keys, one time-out, the status callback
@@ -23,12 +22,8 @@ def server(tmp_path, twilio_api):
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_API_BASE_URL": twilio_api.base_url,
         "IVR_SMS_SENDER": "thread",
     })
-    http = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=http.serve_forever, daemon=True)
-    thread.start()
-    yield app, f"http://127.0.0.1:{http.server_port}"
-    http.shutdown()
-    thread.join(timeout=5)
+    with serving(app) as base_url:
+        yield app, base_url
     sender = runtime_of(app).extras.get("sms_sender")
     if sender is not None:
         sender.stop()

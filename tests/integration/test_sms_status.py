@@ -1,10 +1,8 @@
 """Twilio's delivery reports: record_status, the /sms/status webhook, and real callbacks end to end."""
-import threading
 import time
 
 import pytest
 from twilio.request_validator import RequestValidator
-from werkzeug.serving import make_server
 
 from ivr import create_app
 from ivr.models import SmsOutbox
@@ -94,19 +92,14 @@ def test_the_status_webhook_wants_a_message_sid_and_a_status(app):
     assert post_signed(app.test_client(), {"MessageStatus": "delivered"}).status_code == 400
 
 
-def test_twilios_status_callbacks_reach_the_webhook_and_mark_the_sms_delivered(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def test_twilios_status_callbacks_reach_the_webhook_and_mark_the_sms_delivered(app, served_app):
     runtime = app.extensions["ivr"]
-    try:
-        with TwilioApiStandIn(ACCOUNT_SID, AUTH_TOKEN, deliver_status_callbacks=True, callback_delay=0.05) as api:
-            app.config.update(TWILIO_API_BASE_URL=api.base_url, PUBLIC_BASE_URL=f"http://127.0.0.1:{server.port}")
-            ask(runtime, add_registration(runtime), "CA1:1")
-            assert send_pending(runtime, Catalog.load()) == 1
-            assert api.wait_for_messages(1)[0]["status_callback"] == f"http://127.0.0.1:{server.port}/sms/status"
-            deadline = time.monotonic() + 10
-            while rows(runtime, SmsOutbox)[0].status != "delivered" and time.monotonic() < deadline:
-                time.sleep(0.05)
-    finally:
-        server.shutdown()
+    with TwilioApiStandIn(ACCOUNT_SID, AUTH_TOKEN, deliver_status_callbacks=True, callback_delay=0.05) as api:
+        app.config.update(TWILIO_API_BASE_URL=api.base_url, PUBLIC_BASE_URL=served_app)
+        ask(runtime, add_registration(runtime), "CA1:1")
+        assert send_pending(runtime, Catalog.load()) == 1
+        assert api.wait_for_messages(1)[0]["status_callback"] == f"{served_app}/sms/status"
+        deadline = time.monotonic() + 10
+        while rows(runtime, SmsOutbox)[0].status != "delivered" and time.monotonic() < deadline:
+            time.sleep(0.05)
     assert rows(runtime, SmsOutbox)[0].status == "delivered"

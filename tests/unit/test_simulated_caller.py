@@ -1,12 +1,10 @@
 """The simulated caller drives voice webhooks the way Twilio's voice platform does."""
 import re
-import threading
 
 import pytest
 from flask import Flask, abort, request
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
-from werkzeug.serving import make_server
 
 from ivr.simulator.caller import CallerError, CallLoopError, SimulatedCaller, Utterance, WebhookError
 
@@ -411,16 +409,6 @@ def test_a_base_url_with_a_path_is_signed_as_the_public_url(app):
 
     assert turn.urls == ["https://ivr.example.ma/cnss/voice/incoming"]
     assert turn.gather is not None
-
-
-@pytest.fixture
-def served_app(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
 
 
 def test_a_call_over_http_reaches_a_running_server_and_is_signed_for_its_url(app, served_app):
