@@ -28,6 +28,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     install_log_redaction()
     # The SDK logs a dozen INFO lines per request (never the body): keep its warnings only.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    # Alembic tells of every plugin it sets up, at each start: ivr.schema says what matters.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
     settings_module.check(app.config)
     secret = app.config["IVR_SECRET_KEY"] or settings_module.local_secret_key()

@@ -18,8 +18,6 @@ from ivr.db import take_lock
 from ivr.models import Base
 
 log = logging.getLogger(__name__)
-# Alembic tells of every plugin and context it sets up, at each start: our own lines say what matters.
-logging.getLogger("alembic").setLevel(logging.WARNING)
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
