@@ -13,12 +13,12 @@ import logging
 import re
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as WaitedTooLong
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.audio import wav
-from ivr.audio.engine import SynthesisError, Synthesizer, VoiceSettings, engine_id
+from ivr.audio.engine import Synthesizer, VoiceSettings, engine_id
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,9 @@ PIECE = r"[0-9a-f]{16}"
 PAUSE = r"p[0-9]{1,3}"  # under a second: a URL cannot ask for minutes of silence
 COMPOSITION = re.compile(rf"(?:{PIECE}|{PAUSE})(?:-(?:{PIECE}|{PAUSE})){{0,79}}")
 ON_DEMAND_WAIT = 0.3  # seconds a call step may wait for missing pieces before saying the prompt instead
+# Far above the longest prompt (under a minute): a crafted URL cannot make a process hold minutes of audio.
+MAX_COMPOSED_SECONDS = 180
+MAX_COMPOSED_BYTES = MAX_COMPOSED_SECONDS * wav.RATE * wav.SAMPLE_WIDTH
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ class AudioLibrary:
         self.synthesizer = synthesizer
         self.engine = engine_id()
         self._background: ThreadPoolExecutor | None = None
-        self._background_lock = threading.Lock()
+        self._background_lock = threading.RLock()  # a finished job's callback may run while it is held
+        self._rendering: dict[tuple[str, str], Future] = {}  # one job per text, however many calls need it
 
     def name(self, language: str, text: str) -> str:
         """Return the file name (without .wav) of a text in a language's voice."""
@@ -75,31 +79,72 @@ class AudioLibrary:
         missing = [text for text in dict.fromkeys(texts) if not self.has(language, text)]
         if not missing:
             return True
-        job = self._render_later(language, missing)
-        try:
-            job.result(timeout=wait)
-            return True
-        except WaitedTooLong:
-            log.info("audio: %d piece(s) still rendering; said with <Say> this time", len(missing))
-        except SynthesisError as error:
-            log.warning("audio: rendering failed (%s); said with <Say>", error)
-        return False
+        done, waiting = wait_for([self._render_later(language, text) for text in missing], timeout=wait)
+        if waiting:
+            log.info("audio: %d piece(s) still rendering; said with <Say> this time", len(waiting))
+            return False
+        failures = [job.exception() for job in done if job.exception() is not None]
+        if failures:
+            log.warning("audio: rendering failed (%s); said with <Say>", failures[0])
+            return False
+        return True
+
+    def playable(self, name: str) -> bool:
+        """Tell whether /audio/ serves a composed name: well formed, every piece there, not too long."""
+        size = composed_size(self.directory, name)
+        return size is not None and size <= MAX_COMPOSED_BYTES
+
+    def close(self) -> None:
+        """Wait for the texts being rendered, then stop the engine's worker."""
+        with self._background_lock:
+            background, self._background = self._background, None
+        if background is not None:
+            background.shutdown(wait=True)
+        if self.synthesizer is not None:
+            self.synthesizer.close()
 
     def warm_up(self) -> None:
         """Start the engine's worker ahead of the first text rendered on demand."""
         if self.synthesizer is not None:
             self.synthesizer.start()
 
-    def _render_later(self, language: str, texts: list[str]) -> Future:
+    def _render_later(self, language: str, text: str) -> Future:
+        """Return the job rendering a text, the one already under way if another call asked first."""
         with self._background_lock:  # created on first use: a server may fork after building the app
             if self._background is None:
                 self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio-render")
-        return self._background.submit(lambda: [self.render(language, text) for text in texts])
+            job = self._rendering.get((language, text))
+            if job is None:
+                job = self._background.submit(self.render, language, text)
+                self._rendering[(language, text)] = job
+                job.add_done_callback(lambda _: self._forget(language, text))
+            return job
+
+    def _forget(self, language: str, text: str) -> None:
+        with self._background_lock:
+            self._rendering.pop((language, text), None)
+
+
+def composed_size(directory: Path, name: str) -> int | None:
+    """Return about how many bytes of audio a composed name joins, or None when it is malformed or a piece missing."""
+    if not COMPOSITION.fullmatch(name):
+        return None
+    total = 0
+    for token in name.split("-"):
+        if token.startswith("p"):
+            total += len(wav.silence(int(token[1:]))) * wav.SAMPLE_WIDTH
+            continue
+        try:
+            total += (Path(directory) / f"{token}.wav").stat().st_size
+        except OSError:
+            return None
+    return total
 
 
 def compose(directory: Path, name: str) -> bytes | None:
-    """Return the WAV of a composed name, or None when the name is malformed or a piece is missing."""
-    if not COMPOSITION.fullmatch(name):
+    """Return the WAV of a composed name, or None when it is malformed, a piece is missing or it is too long."""
+    size = composed_size(directory, name)
+    if size is None or size > MAX_COMPOSED_BYTES:
         return None
     samples = wav.silence(0)
     for token in name.split("-"):

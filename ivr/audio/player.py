@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import has_request_context, request
 
 from ivr.audio.engine import Synthesizer, unavailable_reason, voice_settings
-from ivr.audio.library import COMPOSITION, ON_DEMAND_WAIT, AudioLibrary
+from ivr.audio.library import ON_DEMAND_WAIT, AudioLibrary
 from ivr.audio.pieces import prompt_pieces
 from ivr.prompts import Catalog
 from ivr.runtime import Runtime
@@ -35,7 +35,7 @@ class Player:
             if not self.library.ready(language, texts, wait=max(0.0, self.deadline - time.monotonic())):
                 return None
             name = self.library.composition(language, pieces)
-            if not COMPOSITION.fullmatch(name):  # too many pieces for /audio/ to join
+            if not self.library.playable(name):  # too many pieces or too long for /audio/ to join
                 return None
             return f"{self.base_url}{AUDIO_PATH}/{name}.wav"
         except Exception:  # a missing audio file must never cost the caller the prompt

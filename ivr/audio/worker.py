@@ -21,6 +21,7 @@ import wav  # ivr/audio/wav.py: this script's folder is on sys.path
 
 UTTERANCE_TIMEOUT = 20.0
 ATTEMPTS = 3
+READABLE = 0o644  # a rendered file: its owner writes it, every process of the server reads it
 
 
 def synthesize(engine, finished: threading.Event, text: str, voice: str, rate: int) -> bytes:
@@ -56,9 +57,15 @@ def write_atomically(path: str, data: bytes) -> None:
     folder = os.path.dirname(path) or "."
     os.makedirs(folder, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        # mkstemp makes the file private: the server may run as another user than `prompts render`.
+        os.chmod(temporary, READABLE)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
 
 
 def main() -> None:

@@ -104,7 +104,11 @@ def _load(scenario, target, callers, concurrency, first_person, report: LoadRepo
             given.apply(scenario.given, person, number)
 
     def one(i: int) -> Outcome:
-        return Player(scenario, target, people[i], numbers[i]).play()
+        # One caller's unexpected failure is its own error: pool.map would drop every other caller's outcome.
+        try:
+            return Player(scenario, target, people[i], numbers[i]).play()
+        except Exception as error:
+            return Outcome(scenario, call_sid=f"caller {i}", error=f"{type(error).__name__}: {error}")
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="caller") as pool:

@@ -4,7 +4,7 @@ import pytest
 
 from ivr import create_app, runtime_of
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, PROJECT_DIR
-from ivr.simulator.runs import load_callers
+from ivr.simulator.runs import caller_number, load_callers
 from ivr.simulator.scenario import load
 from ivr.simulator.targets import RemoteTarget
 from ivr.simulator.twilio_api import TwilioApiStandIn
@@ -60,6 +60,26 @@ def test_callers_who_cannot_reach_the_server_are_counted_as_errors():
                           target=RemoteTarget("http://127.0.0.1:9", AUTH_TOKEN, timeout=2))
     assert (report.completed, report.failed, report.errors) == (0, 0, 3)
     assert "unreachable" in report.problems[0]
+    assert report.latencies == [] and "steps: 0 " in report.lines()[1]  # no answer, no round trip
+
+
+class TargetThatBreaksForOneCaller(RemoteTarget):
+    """A server target whose second caller fails in an unforeseen way (not an HTTP or call error)."""
+
+    def caller(self, from_number: str):
+        if from_number == caller_number(101):
+            raise ValueError("an unforeseen failure")
+        return super().caller(from_number)
+
+
+def test_an_unforeseen_failure_of_one_caller_is_its_error_and_the_other_callers_are_still_counted(server):
+    app, url = server
+    load_synthetic(app, 4, start=100)
+    report = load_callers(load(LOAD_SCENARIO), callers=4, concurrency=2, first_person=100,
+                          target=TargetThatBreaksForOneCaller(url, AUTH_TOKEN))
+    assert (report.completed, report.failed, report.errors) == (3, 0, 1), report.problems
+    assert "ValueError: an unforeseen failure" in report.problems[0]
+    assert len(report.latencies) == 3 * REQUESTS_PER_CALL
 
 
 def test_load_mode_runs_in_the_sandbox_without_a_server():

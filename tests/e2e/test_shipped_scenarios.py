@@ -61,3 +61,10 @@ def test_the_replay_command_prints_a_transcript_and_exits_0_when_scenarios_pass(
     assert result.exit_code == 0, result.output
     assert "> dial" in result.output and "language.welcome [ar]" in result.output
     assert result.output.rstrip().endswith("2 passed, 0 skipped")
+
+
+def test_the_replay_transcript_shows_the_credentials_sms_without_its_password(cli):
+    result = cli.invoke(args=["replay", str(PROJECT_DIR / "scenarios" / "fr_complete_mobile_on_file.yaml")])
+    assert result.exit_code == 0, result.output
+    [sms] = [line for line in result.output.splitlines() if "SMS to" in line]
+    assert "Mot de passe: ‹hidden› (temporaire)" in sms

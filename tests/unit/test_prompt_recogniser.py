@@ -40,3 +40,26 @@ def test_a_played_recording_is_named_by_the_apps_lookup_or_left_unknown():
     assert named.play("http://x/audio/abc.wav").key == "menu.choose"
     assert named.play("http://x/audio/other.wav").key is None
     assert Recogniser(CATALOG).play("http://x/audio/abc.wav").key is None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_transcript_shows_the_credentials_sms_with_its_password_hidden(recogniser, language):
+    body = CATALOG.texts[language]["sms.credentials"].format(number="123456789", password="Xy7#kQ2!pz")
+    shown = recogniser.sms_shown(body)
+    assert "Xy7#kQ2!pz" not in shown
+    assert "123456789" in shown and "‹hidden›" in shown
+
+
+def test_an_sms_that_is_no_catalog_text_is_not_shown_in_a_transcript(recogniser):
+    shown = recogniser.sms_shown("Your password is Xy7#kQ2!pz")
+    assert "Xy7#kQ2!pz" not in shown and "27 characters" in shown
+
+
+def test_a_text_two_prompts_share_is_heard_as_either_and_an_expect_of_either_matches():
+    texts = {language: dict(texts) for language, texts in CATALOG.texts.items()}
+    texts["fr"]["identity.no_match"] = texts["fr"]["identity.ask_cin"]
+    heard = Recogniser(Catalog(texts, CATALOG.voices)).say(texts["fr"]["identity.ask_cin"], "fr-FR")
+    assert {heard.key, *heard.also} == {"identity.ask_cin", "identity.no_match"}
+    assert heard.is_key("identity.no_match") and heard.is_key("identity.ask_cin")
+    assert not heard.is_key("menu.choose")
+    assert "identity.ask_cin" in str(heard) and "identity.no_match" in str(heard)

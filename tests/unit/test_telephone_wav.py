@@ -69,3 +69,9 @@ def test_a_composition_refuses_paths_unknown_pieces_and_long_silences(tmp_path):
     for name in ("../0123456789abcdef", "secret", "0123456789ABCDEF", "fedcba9876543210", "p5000",
                  "0123456789abcdef/../secret", "0123456789abcdef-", "-".join(["p999"] * 81)):
         assert compose(tmp_path, name) is None, name
+
+
+def test_a_composition_longer_than_three_minutes_is_refused_however_few_its_pieces(tmp_path):
+    (tmp_path / "0123456789abcdef.wav").write_bytes(wav.to_wav(wav.silence(5000)))
+    assert sound_of(compose(tmp_path, "-".join(["0123456789abcdef"] * 30))).seconds == 150
+    assert compose(tmp_path, "-".join(["0123456789abcdef"] * 40)) is None

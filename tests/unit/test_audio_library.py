@@ -1,0 +1,64 @@
+"""The audio library renders each missing text once, however many calls need it, and writes readable files."""
+import importlib.util
+import stat
+import threading
+
+import pytest
+
+from ivr.audio import library as library_module
+from ivr.audio.engine import WORKER, SynthesisError, voice_settings
+from ivr.audio.library import AudioLibrary
+
+
+class DyingEngine:
+    """An engine that hangs until released, then fails, as espeak-ng dying in the middle of a call."""
+
+    def __init__(self):
+        self.released = threading.Event()
+        self.renders = 0
+
+    def render(self, text, voice, path):
+        self.renders += 1
+        self.released.wait()
+        raise SynthesisError("worker died")
+
+    def close(self):
+        pass
+
+
+@pytest.fixture
+def dying_library(tmp_path, monkeypatch):
+    monkeypatch.setattr(library_module, "engine_id", lambda: "test engine")
+    engine = DyingEngine()
+    library = AudioLibrary(tmp_path, voice_settings(), engine)
+    yield library, engine
+    engine.released.set()
+    library.close()
+
+
+def test_many_calls_waiting_for_the_same_missing_text_start_one_rendering(dying_library):
+    library, engine = dying_library
+    for _ in range(5):
+        assert not library.ready("fr", ["Bonjour", "Au revoir"], wait=0)
+    engine.released.set()
+    library.close()
+    assert engine.renders == 2
+
+
+def test_a_text_the_engine_failed_to_render_is_said_and_rendered_again_at_the_next_need(dying_library):
+    library, engine = dying_library
+    engine.released.set()
+    assert not library.ready("fr", ["Bonjour"], wait=30)
+    assert not library.ready("fr", ["Bonjour"], wait=30)
+    assert engine.renders == 2
+
+
+def test_the_worker_writes_files_every_user_of_the_server_can_read(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(WORKER.parent))  # the worker imports wav.py as a top-level module
+    spec = importlib.util.spec_from_file_location("synthesis_worker", WORKER)
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    target = tmp_path / "0123456789abcdef.wav"
+    worker.write_atomically(str(target), b"RIFF")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert [path.name for path in tmp_path.iterdir()] == [target.name]
