@@ -7,11 +7,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ivr.models import CallEvent, CallSession
+from ivr.phones import mobile_from_keypad
 from ivr.runtime import Runtime
 
 REDACTED = "‹redacted›"
 WITH_MOBILE, WITHOUT_MOBILE = "ZZ100101", "ZZ100102"  # demo people: Amina (mobile on file), Youssef (none)
 EXPORT_FROM = "+212600000199"  # a real caller's number stays in the audit trail, not in a replay file
+# A mobile the caller typed is theirs too: the export types this one, or a wrong shape where theirs was refused.
+EXPORT_MOBILE, EXPORT_MOBILE_KEYS, WRONG_MOBILE_KEYS = "+212600000198", "0600000198", "061234"
+MOBILE_ENTRY = "completion.ask_mobile"
 WRONG_BIRTH_DATE = "01011950"  # no demo person's
 WRONG_SHAPE = {"identity.ask_cin": "12#", "identity.ask_birth_date": "99999999"}
 SENSITIVE_ENTRIES = ("identity.ask_cin", "identity.ask_birth_date")
@@ -79,7 +83,18 @@ def _caller_action(export: _Export, asked: str, detail: dict) -> None:
         return
     if typed.startswith(REDACTED):
         typed = _replacement(export, asked, detail, actions)
+    elif asked == MOBILE_ENTRY:
+        typed = _mobile_replacement(typed)
     export.steps.append(f"- press: {json.dumps(typed)}")
+
+
+def _mobile_replacement(typed: str) -> str:
+    """Return test keys for a typed mobile: valid where the caller's was, of a wrong shape where it was not."""
+    digits = typed.rstrip("#")
+    if sum(key.isdigit() for key in digits) <= 4:
+        return typed  # a star, 0 for the advisor, a few keys: nothing that tells who called
+    finish = "#" if typed.endswith("#") else ""
+    return (EXPORT_MOBILE_KEYS if mobile_from_keypad(digits) else WRONG_MOBILE_KEYS) + finish
 
 
 def _replacement(export: _Export, asked: str, detail: dict, actions: dict) -> str:
@@ -122,7 +137,7 @@ def _server_answer(export: _Export, detail: dict, slots: dict, started_at) -> No
         export.steps.append(f"- expect_transfer: {{reason: {detail['transfer']}}}")
     if actions.get("request_credentials") == "queued":
         typed = slots.get("typed_mobile")
-        export.steps.append(f"- expect_sms: {{to: {json.dumps(typed)}}}" if typed else "- expect_sms")
+        export.steps.append(f"- expect_sms: {{to: {json.dumps(EXPORT_MOBILE)}}}" if typed else "- expect_sms")
 
 
 def _yaml(export: _Export, call_sid: str, started_at, from_number: str) -> str:

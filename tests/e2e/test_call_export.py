@@ -41,19 +41,22 @@ def replayed_path(stand_in, path):
     return [turn.path() for turn in outcome.turns]
 
 
-def test_an_exported_registration_with_failures_and_a_typed_mobile_replays_the_same_path(stand_in, tmp_path):
+def test_an_exported_registration_with_failures_and_typed_mobiles_replays_the_same_path_without_them(stand_in, tmp_path):
     # Omar (no mobile on file): a wrong birth date, a CIN of the wrong shape, star, then the right answers.
     original, exported = record(stand_in, tmp_path, "ZX100106", [
         ("press", "2"), ("press", "1"), ("press", "{cin_digits}#"), ("press", "11111911"), ("press", "12#"),
         ("press", "4*"), ("press", "{cin_digits}#"), ("press", "{birth_date}"), ("press", "1"), ("wait", None),
-        ("press", "0612345678"), ("press", "1"), ("press", "*"), ("wait", None),
+        ("press", "0522987654"), ("press", "0612345678"), ("press", "1"), ("press", "*"), ("wait", None),
     ])
     assert replayed_path(stand_in, exported) == original
     text = exported.read_text()
     assert "press: \"{cin_digits}#\"" in text and "press: \"{birth_date}\"" in text
     assert "106" not in text.replace("ZX100106", "") and "1985" not in text  # no CIN digits, no birth date
-    assert "person: ZZ100102" in text and "expect_sms: {to: \"+212612345678\"}" in text
+    assert "person: ZZ100102" in text and "expect_sms: {to: \"+212600000198\"}" in text
     assert FROM not in text
+    # The mobiles the caller typed (a landline refused, then theirs) are replaced, keeping their verdicts.
+    assert "0522987654" not in text and "612345678" not in text
+    assert "press: \"061234\"" in text and "press: \"0600000198\"" in text
 
 
 def test_an_exported_call_that_ends_with_an_advisor_after_three_failures_replays_the_same_path(stand_in, tmp_path):
