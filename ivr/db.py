@@ -18,6 +18,11 @@ log = logging.getLogger(__name__)
 
 # Seconds to wait for a PostgreSQL connection: a webhook must answer well within Twilio's 15 s.
 CONNECT_TIMEOUT = 5
+# Milliseconds a PostgreSQL statement may run, or wait for a lock, before it is cancelled: past
+# Twilio's 15 s the caller hears Twilio's error instead of our apology. Migrations lift it.
+STATEMENT_TIMEOUT_MS = 8000
+# Seconds a SQLite transaction waits for the writer lock, for the same reason.
+SQLITE_BUSY_TIMEOUT = 10
 # Seconds between two tries to reach a database that was unreachable when the process started.
 RETRY_SCHEMA_AFTER = 5.0
 
@@ -26,17 +31,21 @@ def make_engine(url: str) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and writer-serialising transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        connect_args = {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT}
+        connect_args: dict[str, object] = {}
+        if "connect_timeout" not in parsed.query:
+            connect_args["connect_timeout"] = CONNECT_TIMEOUT
+        if "options" not in parsed.query:
+            connect_args["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
         return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # let the "begin" hook below open transactions
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT * 1000}")
         _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

@@ -51,6 +51,12 @@ def model_metadata() -> MetaData:
     return Base.metadata
 
 
+def lift_statement_timeout(connection: Connection) -> None:
+    """Let this transaction run as long as it needs: a migration may rewrite a large table."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+
+
 def hold_schema_lock(connection: Connection) -> None:
     """Make concurrent upgrades take turns, until the connection's transaction ends."""
     take_lock(connection, "ivr:schema")
@@ -64,6 +70,7 @@ def current_revisions(connection: Connection) -> set[str]:
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the latest revision, adopting a database created before migrations."""
     with engine.begin() as connection:
+        lift_statement_timeout(connection)
         hold_schema_lock(connection)
         current, heads = current_revisions(connection), head_revisions()
         if current == heads:
