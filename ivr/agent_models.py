@@ -1,6 +1,6 @@
-"""Tables of the call-centre agents: their accounts and the audit trail of what they did.
+"""Tables of the call-centre agents: their accounts, console sessions and the audit trail of what they did.
 
-An agent's token is kept only as its SHA-256 digest; the audit trail never holds a CIN or a
+An agent's token and a console session's key are kept only as SHA-256 digests; the audit trail never holds a CIN or a
 birth date (an agent-identified person appears by their pre-registration id).
 """
 from __future__ import annotations
@@ -27,8 +27,22 @@ class Agent(Base):
     disabled_at: Mapped[Optional[datetime]]
 
 
+class AgentSession(Base):
+    """A console sign-in: it ends at sign-out, after a while without activity, or at its maximum length."""
+
+    __tablename__ = "agent_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    started_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    ended_at: Mapped[Optional[datetime]]
+    end_reason: Mapped[Optional[str]] = mapped_column(String(20))
+
+
 class AgentAction(Base):
-    """One audited action of an agent (append-only): an account change, a login, a transfer."""
+    """One audited action of an agent (append-only): an account change, a login, a read, a transfer."""
 
     __tablename__ = "agent_actions"
 

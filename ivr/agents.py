@@ -103,17 +103,6 @@ def authenticate(rt: Runtime, token: str) -> AgentIdentity:
     return AgentIdentity(agent.id, agent.name)
 
 
-def active_agent(rt: Runtime, agent_id: int) -> AgentIdentity:
-    """Return an agent by id if still active (a console session's agent)."""
-    with rt.store.transaction() as db:
-        agent = db.get(Agent, agent_id)
-    if agent is None:
-        raise BadToken("unknown agent")
-    if not agent.active:
-        raise AgentDisabled(f"agent {agent.name!r} is disabled")
-    return AgentIdentity(agent.id, agent.name)
-
-
 def record(db: Session, rt: Runtime, agent_id: int, kind: str, outcome: str, call_sid: str | None = None,
            detail: dict[str, Any] | None = None) -> None:
     """Append one action to the agents' audit trail."""
@@ -129,8 +118,8 @@ def audit(rt: Runtime, agent: AgentIdentity, kind: str, outcome: str, call_sid: 
 
 
 def recent_actions(rt: Runtime, agent: AgentIdentity, limit: int = 10) -> list[AgentAction]:
-    """Return an agent's latest actions on calls, newest first."""
+    """Return an agent's latest transfers, newest first."""
     with rt.store.transaction() as db:
-        query = (select(AgentAction).where(AgentAction.agent_id == agent.id, AgentAction.call_sid.is_not(None))
+        query = (select(AgentAction).where(AgentAction.agent_id == agent.id, AgentAction.kind == "transfer")
                  .order_by(AgentAction.id.desc()).limit(limit))
         return list(db.scalars(query))

@@ -1,6 +1,7 @@
 """What an agent may read about a call: why it reached the advisors and where it stood.
 
-Only names and masked values leave here: never a CIN, a birth date or their digests.
+Only names and masked values leave here: never a CIN, a birth date or their digests. Every read is
+audited with the agent who made it, in the same transaction.
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.agents import AgentError
+from ivr.agents import AgentError, AgentIdentity, audit, record
 from ivr.models import CallSession, PreRegistration, Registration
 from ivr.phones import last_four
 from ivr.runtime import Runtime
@@ -33,23 +34,27 @@ class UnknownCall(AgentError):
     code = "unknown_call"
 
 
-def advisor_calls(rt: Runtime) -> list[dict[str, Any]]:
-    """Return the context of every live call waiting for or talking with an advisor, oldest first."""
+def advisor_calls(rt: Runtime, agent: AgentIdentity) -> list[dict[str, Any]]:
+    """Return an agent the context of every live call waiting for or with an advisor, oldest first."""
     with rt.store.transaction() as db:
         query = (select(CallSession)
                  .where(CallSession.status == "active", CallSession.flow == ADVISOR_FLOW,
                         CallSession.state == ADVISOR_DIAL_STATE)
                  .order_by(CallSession.transferred_at, CallSession.id))
-        return [describe(db, call) for call in db.scalars(query)]
+        found = [describe(db, call) for call in db.scalars(query)]
+        record(db, rt, agent.id, "read", "listed", detail={"calls": [call["call_sid"] for call in found]})
+        return found
 
 
-def call_context(rt: Runtime, call_sid: str) -> dict[str, Any]:
-    """Return the context of one call."""
+def call_context(rt: Runtime, agent: AgentIdentity, call_sid: str) -> dict[str, Any]:
+    """Return an agent the context of one call."""
     with rt.store.transaction() as db:
         call = db.scalars(select(CallSession).where(CallSession.call_sid == call_sid)).first()
-        if call is None:
-            raise UnknownCall(f"no call {call_sid}")
-        return describe(db, call)
+        if call is not None:
+            record(db, rt, agent.id, "read", "shown", call.call_sid)
+            return describe(db, call)
+    audit(rt, agent, "read", UnknownCall.code, call_sid[:64])
+    raise UnknownCall(f"no call {call_sid}")
 
 
 def describe(db: Session, call: CallSession) -> dict[str, Any]:

@@ -1,5 +1,7 @@
 """An agent sends a live call back into the flows: prepare its session, then redirect it through Twilio.
 
+Only a call waiting for or with an advisor can be sent on: a self-service call is no agent's to take,
+and a second transfer of one call (two agents, or a stale page) finds it gone and is refused.
 Both happen in one transaction, which holds the call's row lock: if Twilio refuses the redirect,
 the session is left as it was; if Twilio fetches the new URL at once, that webhook waits for the
 commit and finds the session prepared.
@@ -7,6 +9,7 @@ commit and finds the session prepared.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import select
@@ -15,8 +18,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from ivr import engine, people
 from ivr.agents import AgentError, AgentIdentity, audit, record
-from ivr.agents_context import UnknownCall
-from ivr.calls import BadCallRequest, finish_step, lock_call
+from ivr.agents_context import ADVISOR_DIAL_STATE, ADVISOR_FLOW, UnknownCall
+from ivr.calls import BadCallRequest, base_url, finish_step, lock_call
 from ivr.flowbook import FlowBook
 from ivr.models import CallEvent, PreRegistration, Registration
 from ivr.prompts import LANGUAGES
@@ -30,10 +33,15 @@ RESUME_SLOT = "agent_transfer_seq"
 NEEDS_PERSON = {"category", "completion", "credentials"}
 NEEDS_REGISTRATION = {"credentials"}
 CALL_NOT_IN_PROGRESS = 21220  # Twilio's error for redirecting a call that has ended
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
 class CallFinished(AgentError):
     code = "call_finished"
+
+
+class NotWithAdvisor(AgentError):
+    code = "not_with_advisor"
 
 
 class UnknownTarget(AgentError):
@@ -50,6 +58,10 @@ class UnknownPerson(AgentError):
 
 class TwilioFailure(AgentError):
     code = "twilio_failed"
+
+
+class NotConfigured(AgentError):
+    code = "not_configured"
 
 
 @dataclass(frozen=True)
@@ -106,18 +118,19 @@ def resolve_target(flows: FlowBook, target: str) -> str:
 
 
 def transfer_call(rt: Runtime, agent: AgentIdentity, call_sid: str, target: object, language: object,
-                  cin: object, webhook_base: str) -> Transfer:
+                  cin: object, request_root: str) -> Transfer:
     """Prepare a call's session at the asked state and redirect the live call there; audit either way."""
     detail = {"target": str(target)[:100], "language": str(language)[:10], "agent_identified_person": bool(cin)}
     try:
         request = transfer_request(target, language, cin)
+        webhook_base = redirect_base(rt, request_root)
         with rt.store.transaction() as db:
             done = _transfer(rt, db, agent, call_sid, request, webhook_base)
             record(db, rt, agent.id, "transfer", "redirected", call_sid, {**detail, "state": done.state})
             _redirect(rt, call_sid, done.url)
             return done
     except AgentError as error:
-        audit(rt, agent, "transfer", error.code, call_sid, detail)
+        audit(rt, agent, "transfer", error.code, call_sid[:64], detail)
         raise
 
 
@@ -129,6 +142,9 @@ def _transfer(rt: Runtime, db: Session, agent: AgentIdentity, call_sid: str, req
         raise UnknownCall(f"no call {call_sid}")
     if call.status != "active":
         raise CallFinished(f"call {call_sid} has ended")
+    if (call.flow, call.state) != (ADVISOR_FLOW, ADVISOR_DIAL_STATE):
+        raise NotWithAdvisor(f"call {call_sid} is not with the advisors (it is at {call.flow}.{call.state}):"
+                             " it may have been transferred already")
     person_id = identified_person(rt, db, request.cin) if request.cin else None
     check_file(db, state, person_id or (call.pre_registration_id if call.identity_verified else None))
     previous = f"{call.flow}.{call.state}"
@@ -147,6 +163,17 @@ def _transfer(rt: Runtime, db: Session, agent: AgentIdentity, call_sid: str, req
     }))
     url = f"{webhook_base.rstrip('/')}{RESUME_PATH}?seq={call.seq}"
     return Transfer(call_sid, state, request.language, call.identity_verified, person_id is not None, url)
+
+
+def redirect_base(rt: Runtime, request_root: str) -> str:
+    """Return where Twilio reaches the resume webhook: PUBLIC_BASE_URL, or the agent's request's own base
+    when that is this machine (a demo)."""
+    if base_url(rt):
+        return base_url(rt)
+    # The Host header is the sender's to choose: trusted, it would send a live call to another server.
+    if urlsplit(request_root).hostname in LOCAL_HOSTS:
+        return request_root.rstrip("/")
+    raise NotConfigured("transfers need PUBLIC_BASE_URL, the public address Twilio reaches this server at")
 
 
 def identified_person(rt: Runtime, db: Session, cin: Sensitive) -> int:

@@ -1,23 +1,32 @@
-"""The agents' JSON API: read the calls sent to advisors, transfer a live call into a flow (Bearer token)."""
+"""The agents' JSON API: read the calls sent to advisors, transfer a live call into a flow (Bearer token).
+
+Answers are never cached (they hold callers' context); an unexpected failure is a JSON 500 that names
+no internals.
+"""
 from __future__ import annotations
 
 import functools
 import logging
 
 from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
 
-from ivr import agents_transfer, calls
+from ivr import agents_transfer
 from ivr.agents import AgentDisabled, AgentError, BadToken, authenticate
 from ivr.agents_context import UnknownCall, advisor_calls, call_context
-from ivr.agents_transfer import BadTransfer, CallFinished, TwilioFailure, UnknownPerson, UnknownTarget
+from ivr.agents_sessions import SessionEnded
+from ivr.agents_transfer import (BadTransfer, CallFinished, NotConfigured, NotWithAdvisor, TwilioFailure,
+                                 UnknownPerson, UnknownTarget)
 
 log = logging.getLogger(__name__)
 bp = Blueprint("agent_api", __name__, url_prefix="/agent")
 
 HTTP_STATUS = {
     BadToken: 401, AgentDisabled: 403, UnknownCall: 404, UnknownPerson: 404, UnknownTarget: 400,
-    BadTransfer: 400, CallFinished: 409, TwilioFailure: 502,
+    BadTransfer: 400, CallFinished: 409, NotWithAdvisor: 409, TwilioFailure: 502, SessionEnded: 401,
+    NotConfigured: 503,
 }
+PRIVATE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache", "X-Content-Type-Options": "nosniff"}
 
 
 def runtime():
@@ -28,17 +37,28 @@ def http_status(error: AgentError) -> int:
     return HTTP_STATUS.get(type(error), 400)
 
 
-def webhook_base() -> str:
-    """Return the base URL Twilio reaches the voice webhooks at."""
-    return calls.base_url(runtime()) or request.url_root.rstrip("/")
-
-
 def error_answer(error: AgentError):
     response = jsonify(error=error.code, message=str(error))
     response.status_code = http_status(error)
     if isinstance(error, BadToken):
         response.headers["WWW-Authenticate"] = 'Bearer realm="agents"'
     return response
+
+
+@bp.after_request
+def protect(response):
+    """Forbid caching and content sniffing of every API answer."""
+    response.headers.update(PRIVATE_HEADERS)
+    return response
+
+
+@bp.errorhandler(Exception)
+def unexpected(error: Exception):
+    """Answer an HTTP error or an unexpected failure in JSON, without the failure's details."""
+    if isinstance(error, HTTPException):
+        return jsonify(error="http_error", message=error.name), error.code
+    log.exception("agent API: %s %s failed", request.method, request.path)
+    return jsonify(error="internal_error", message="The server failed to do this; check the call and retry."), 500
 
 
 def bearer_agent(view):
@@ -61,13 +81,13 @@ def bearer_agent(view):
 @bp.get("/calls")
 @bearer_agent
 def list_calls():
-    return jsonify(calls=advisor_calls(runtime()))
+    return jsonify(calls=advisor_calls(runtime(), g.agent))
 
 
 @bp.get("/calls/<call_sid>")
 @bearer_agent
 def show_call(call_sid: str):
-    return jsonify(call_context(runtime(), call_sid))
+    return jsonify(call_context(runtime(), g.agent, call_sid))
 
 
 @bp.post("/calls/<call_sid>/transfer")
@@ -77,7 +97,7 @@ def transfer(call_sid: str):
     if not isinstance(body, dict):
         raise BadTransfer('a JSON object is expected: {"target": ..., "language": ..., "cin": ...}')
     done = agents_transfer.transfer_call(runtime(), g.agent, call_sid, body.get("target"), body.get("language"),
-                                         body.get("cin"), webhook_base())
+                                         body.get("cin"), request.url_root)
     return jsonify(call_sid=done.call_sid, state=done.state, language=done.language,
                    identity_verified=done.identity_verified, verified_by_agent=done.verified_by_agent,
                    agent=g.agent.name)

@@ -1,4 +1,7 @@
-"""The agents' console: server-rendered pages, a login with the agent's token, CSRF-checked forms."""
+"""The agents' console: server-rendered pages, a login with the agent's token, CSRF-checked forms.
+
+Every answer forbids caching (pages show callers' context) and framing (clickjacking).
+"""
 from __future__ import annotations
 
 import functools
@@ -10,10 +13,10 @@ import secrets
 from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session,
                    url_for)
 
-from ivr import agents, agents_transfer
+from ivr import agents, agents_sessions, agents_transfer
 from ivr.agents import AgentError
 from ivr.agents_context import advisor_calls
-from ivr.views.agent_api import http_status, webhook_base
+from ivr.views.agent_api import PRIVATE_HEADERS, http_status
 
 log = logging.getLogger(__name__)
 bp = Blueprint("agent_console", __name__, url_prefix="/agent")
@@ -28,6 +31,13 @@ TARGET_NAMES = {
     "info.choose": "a category's dates (information only)",
     "language.welcome": "start again from the greeting",
     "menu.choose": "main menu",
+}
+CONSOLE_HEADERS = {
+    **PRIVATE_HEADERS,
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+                                "frame-ancestors 'none'; base-uri 'none'"),
+    "Referrer-Policy": "no-referrer",
 }
 
 
@@ -64,22 +74,32 @@ def check_csrf():
     return None
 
 
+@bp.after_request
+def protect(response):
+    """Forbid caching, framing and content sniffing of every console answer."""
+    response.headers.update(CONSOLE_HEADERS)
+    return response
+
+
 @bp.app_context_processor
 def console_helpers():
     return {"csrf_token": csrf_token, "language_names": LANGUAGE_NAMES, "target_names": TARGET_NAMES}
 
 
 def signed_in(view):
-    """Let only a session of an agent who is still active through; the agent is in g.agent."""
+    """Let only a live session of an agent who is still active through; the agent is in g.agent."""
 
     @functools.wraps(view)
     def checked(*args, **kwargs):
+        key = session.get("console")
         try:
-            g.agent = agents.active_agent(runtime(), int(session.get("agent_id", 0)))
+            g.agent = agents_sessions.resume_session(runtime(), key)
         except AgentError as error:
             session.clear()
             if request.method == "POST":
-                abort(http_status(error), "Your session has ended: sign in again.")
+                abort(http_status(error), str(error))
+            if key:
+                flash(str(error), "error")
             return redirect(url_for("agent_console.login"))
         return view(*args, **kwargs)
 
@@ -100,16 +120,15 @@ def login():
     except AgentError as error:
         log.warning("agent console: sign-in refused (%s)", error.code)
         return render_template("agent/login.html", error="Unknown token, or this agent is disabled."), 401
+    agents_sessions.end_session(runtime(), session.get("console"), "replaced")
     session.clear()  # a new session (and CSRF token) for the signed-in agent
-    session["agent_id"] = agent.id
-    agents.audit(runtime(), agent, "session", "login")
+    session["console"] = agents_sessions.start_session(runtime(), agent)
     return redirect(url_for("agent_console.console"), 303)
 
 
 @bp.post("/logout")
-@signed_in
 def logout():
-    agents.audit(runtime(), g.agent, "session", "logout")
+    agents_sessions.end_session(runtime(), session.get("console"))
     session.clear()
     return redirect(url_for("agent_console.login"), 303)
 
@@ -117,7 +136,7 @@ def logout():
 @bp.get("/console")
 @signed_in
 def console():
-    return render_template("agent/calls.html", agent=g.agent, calls=advisor_calls(runtime()),
+    return render_template("agent/calls.html", agent=g.agent, calls=advisor_calls(runtime(), g.agent),
                            targets=agents_transfer.entry_points(runtime().flows),
                            recent=agents.recent_actions(runtime(), g.agent))
 
@@ -128,7 +147,7 @@ def transfer(call_sid: str):
     form = request.form
     try:
         done = agents_transfer.transfer_call(runtime(), g.agent, call_sid, form.get("target"), form.get("language"),
-                                             form.get("cin") or None, webhook_base())
+                                             form.get("cin") or None, request.url_root)
     except AgentError as error:
         flash(f"Call {call_sid} was not transferred: {error}", "error")
     else:

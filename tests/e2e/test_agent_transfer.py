@@ -1,4 +1,6 @@
 """An agent transfers a live call into a flow: the session is prepared, Twilio redirects the call there."""
+import threading
+
 import pytest
 
 from tests.agent_support import (AgentApi, agent_actions, agent_events, call_session, follow_the_redirect,
@@ -167,15 +169,15 @@ def test_an_ended_call_leaves_the_advisors_list(api, caller):
 
 # Clear errors.
 
-def error_of(answer) -> tuple[int, str]:
-    return answer.status_code, answer.json["error"]
+def error_of(answer) -> tuple[int, str | None]:
+    return answer.status_code, answer.json.get("error")
 
 
 def test_an_unknown_call_is_a_404(api, rt):
     assert error_of(api.transfer("CA" + "9" * 32, target="menu", language="fr")) == (404, "unknown_call")
     assert error_of(api.call("CA" + "9" * 32)) == (404, "unknown_call")
-    [refused] = agent_actions(rt, "CA" + "9" * 32)
-    assert (refused.kind, refused.outcome, refused.call_sid) == ("transfer", "unknown_call", "CA" + "9" * 32)
+    refused = [(a.kind, a.outcome) for a in agent_actions(rt, "CA" + "9" * 32)]
+    assert refused == [("transfer", "unknown_call"), ("read", "unknown_call")]
 
 
 def test_a_call_that_has_ended_is_a_409(api, caller, twilio_api):
@@ -192,6 +194,50 @@ def test_a_call_twilio_says_has_ended_is_a_409_and_its_session_is_left_as_it_was
     after = call_session(rt, caller.call_sid)
     assert (after.flow, after.state, after.seq) == (before.flow, before.state, before.seq) == ("advisor", "connect",
                                                                                              before.seq)
+
+
+def test_a_call_already_transferred_is_a_409_and_stays_where_the_first_agent_sent_it(app, api, caller, twilio_api,
+                                                                                   rt):
+    assert api.transfer(caller.call_sid, target="menu", language="fr").status_code == 200
+    second = AgentApi(app, new_agent(rt, "Karim")).transfer(caller.call_sid, target="identity", language="ar")
+    assert error_of(second) == (409, "not_with_advisor") and "menu.choose" in second.json["message"]
+    assert len(twilio_api.call_updates) == 1
+    assert (call_session(rt, caller.call_sid).state, call_session(rt, caller.call_sid).language) == ("choose", "fr")
+    assert [a.outcome for a in agent_actions(rt, caller.call_sid)] == ["redirected", "not_with_advisor"]
+
+
+def test_a_call_in_self_service_is_no_agents_to_take(api, phone, twilio_api, rt):
+    caller = phone()
+    choose(caller, "fr", "1")
+    twilio_api.add_call(caller.call_sid)
+    answer = api.transfer(caller.call_sid, target="category.confirm", language="fr", cin="AB734591")
+    assert error_of(answer) == (409, "not_with_advisor")
+    assert twilio_api.call_updates == [] and call_session(rt, caller.call_sid).identity_verified is False
+
+
+def test_two_agents_transferring_one_call_at_once_redirect_it_once(app, api, caller, twilio_api, rt):
+    agents_apis = [api, AgentApi(app, new_agent(rt, "Karim"))]
+    start, answers = threading.Barrier(2), []
+
+    def transfer(agent_api):
+        start.wait()
+        answers.append(error_of(agent_api.transfer(caller.call_sid, target="menu", language="fr")))
+
+    threads = [threading.Thread(target=transfer, args=(agent_api,)) for agent_api in agents_apis]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(answers) == [(200, None), (409, "not_with_advisor")]
+    assert len(twilio_api.call_updates) == 1
+    assert len(agent_events(rt, caller.call_sid)) == 1
+
+
+def test_a_call_sid_longer_than_any_is_an_unknown_call(api, rt):
+    long_sid = "CA" + "7" * 90
+    assert error_of(api.transfer(long_sid, target="menu", language="fr")) == (404, "unknown_call")
+    assert error_of(api.call(long_sid)) == (404, "unknown_call")
+    assert [a.call_sid for a in agent_actions(rt)][-2:] == [long_sid[:64]] * 2
 
 
 @pytest.mark.parametrize("target", ["nowhere", "menu.nowhere", "info.tell", "advisor", "advisor.connect", ""])
@@ -259,6 +305,38 @@ def app_unreachable_twilio(settings, twilio_api):
     from ivr.simulator.caller import SimulatedCaller
 
     app = create_app({**settings, "TWILIO_API_BASE_URL": "http://127.0.0.1:9"})
+    caller = SimulatedCaller.in_process(app)
+    reach_the_advisor(caller, twilio_api)
+    yield AgentApi(app, new_agent(runtime_of(app))), caller
+    runtime_of(app).store.dispose()
+
+
+# Where Twilio is sent: never to a host the agent's request names.
+
+def test_a_forged_host_header_cannot_send_a_call_to_another_server(api, caller, twilio_api, rt):
+    answer = api.client.post(f"/agent/calls/{caller.call_sid}/transfer", json={"target": "menu", "language": "fr"},
+                             headers=api.headers(), base_url="https://evil.example")
+    assert error_of(answer) == (503, "not_configured") and "PUBLIC_BASE_URL" in answer.json["message"]
+    assert twilio_api.call_updates == [] and call_session(rt, caller.call_sid).state == "connect"
+    assert [a.outcome for a in agent_actions(rt, caller.call_sid)] == ["not_configured"]
+
+
+def test_with_a_public_url_the_redirect_goes_there_whatever_the_host_header(public_app, twilio_api, voice):
+    api, caller = public_app
+    answer = api.client.post(f"/agent/calls/{caller.call_sid}/transfer", json={"target": "menu", "language": "fr"},
+                             headers=api.headers(), base_url="https://evil.example")
+    assert answer.status_code == 200
+    assert twilio_api.call_updates[-1]["url"].startswith("https://ivr.example.ma/voice/resume?seq=")
+    follow_the_redirect(caller, twilio_api)
+    assert voice.said(caller) == ["menu.choose"]
+
+
+@pytest.fixture
+def public_app(settings, twilio_api):
+    from ivr import create_app, runtime_of
+    from ivr.simulator.caller import SimulatedCaller
+
+    app = create_app({**settings, "PUBLIC_BASE_URL": "https://ivr.example.ma"})
     caller = SimulatedCaller.in_process(app)
     reach_the_advisor(caller, twilio_api)
     yield AgentApi(app, new_agent(runtime_of(app))), caller
