@@ -1,6 +1,7 @@
 """Service layer for calls: every entry point (webhooks, simulator, agents) takes a call step here."""
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from ivr.runtime import Runtime
 log = logging.getLogger(__name__)
 ENDING_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 STEP_PATH = "/voice/step"
+NUMBER_LENGTH = CallSession.__table__.c.from_number.type.length
 
 
 class BadCallRequest(Exception):
@@ -38,12 +40,20 @@ def lock_call(db: Session, call_sid: str) -> CallSession | None:
     return db.scalars(select(CallSession).where(CallSession.call_sid == call_sid).with_for_update()).first()
 
 
+def caller_key(from_number: str) -> str:
+    """Return what stands for the calling number in the store: itself, or a digest of a long SIP address."""
+    if len(from_number) <= NUMBER_LENGTH:
+        return from_number
+    # Distinct long addresses must keep distinct keys: lockouts and the returning language count by it.
+    return "~" + hashlib.sha256(from_number.encode()).hexdigest()[:NUMBER_LENGTH - 1]
+
+
 def start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str) -> str:
     """Open a call's session and return its first TwiML; a repeated webhook gets the same answer."""
     if not call_sid:
         raise BadCallRequest("no CallSid")
     try:
-        return _start_call(rt, call_sid, from_number or "anonymous", to_number or "")
+        return _start_call(rt, call_sid, caller_key(from_number or "anonymous"), (to_number or "")[:NUMBER_LENGTH])
     except IntegrityError:  # the same call started by a concurrent duplicate webhook
         with rt.store.transaction() as db:
             return lock_call(db, call_sid).last_response

@@ -170,6 +170,16 @@ def test_ten_thousand_digits_on_the_cin_question_are_an_invalid_cin(phone, voice
 
 # Steps that are not part of a known call.
 
+def test_callers_with_long_sip_addresses_are_served_and_told_apart(app, voice, rt):
+    addresses = [f"sip:{name}-agent-desk-with-a-long-name@cnss-callcentre.sip.twilio.com" for name in ("a", "b")]
+    turns = [SimulatedCaller.in_process(app, from_number=address).dial() for address in addresses]
+
+    assert all(turn.gather is not None and voice.heard(turn, "language.choose") for turn in turns)
+    with rt.store.transaction() as db:
+        keys = db.scalars(select(CallSession.from_number)).all()
+    assert len(set(keys)) == 2 and all(len(key) <= 32 for key in keys)
+
+
 def test_incoming_call_without_callsid_gets_the_apology_and_the_advisor(app, phone, voice, rt):
     caller = phone()
     params = caller.call_params()
