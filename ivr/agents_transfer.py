@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from ivr import engine, people
+from ivr import people
 from ivr.agents import AgentError, AgentIdentity, audit, record
 from ivr.agents_context import ADVISOR_DIAL_STATE, ADVISOR_FLOW, UnknownCall
-from ivr.calls import BadCallRequest, base_url, finish_step, lock_call
+from ivr.calls import RESUME_PATH, RESUME_SLOT, base_url, lock_call
 from ivr.flowbook import FlowBook
 from ivr.models import CallEvent, PreRegistration, Registration
 from ivr.prompts import LANGUAGES
@@ -27,8 +27,6 @@ from ivr.runtime import Runtime
 from ivr.sensitive import Sensitive
 from ivr.twilio_rest import close_client, make_client
 
-RESUME_PATH = "/voice/resume"
-RESUME_SLOT = "agent_transfer_seq"
 # Flows that work on the verified caller's file: they need a person, credentials a registration.
 NEEDS_PERSON = {"category", "completion", "credentials"}
 NEEDS_REGISTRATION = {"credentials"}
@@ -211,21 +209,3 @@ def _redirect(rt: Runtime, call_sid: str, url: str) -> None:
         raise TwilioFailure(f"Twilio could not be reached ({type(error).__name__})") from None
     finally:
         close_client(client)
-
-
-def resume_call(rt: Runtime, call_sid: str, seq: int | None) -> str:
-    """Start the state an agent sent a call to; a repeated or stale webhook gets the last answer again."""
-    if not call_sid:
-        raise BadCallRequest("no CallSid")
-    with rt.store.transaction() as db:
-        call = lock_call(db, call_sid)
-        if call is None:
-            raise BadCallRequest(f"unknown call {call_sid}")
-        if seq is None or seq != call.seq or call.status != "active" or (call.slots or {}).get(RESUME_SLOT) != seq:
-            return call.last_response
-        ctx = engine.StepContext(rt=rt, db=db, call=call, seq=seq)
-        ctx.drop_slots(RESUME_SLOT)
-        xml = finish_step(ctx, engine.run(ctx), f"agent:{seq}")
-    for callback in ctx.after_commit:
-        callback()
-    return xml

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,8 @@ from ivr.runtime import Runtime
 log = logging.getLogger(__name__)
 ENDING_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 STEP_PATH = "/voice/step"
+RESUME_PATH = "/voice/resume"  # where an agent's transfer sends a live call
+RESUME_SLOT = "agent_transfer_seq"  # the step an agent's transfer prepared
 NUMBER_LENGTH = CallSession.__table__.c.from_number.type.length
 
 
@@ -79,21 +82,42 @@ def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str) ->
 
 def continue_call(rt: Runtime, call_sid: str, seq: int | None, event: CallerEvent) -> str:
     """Take one step of a call; a repeated or stale webhook gets the last answer again, with no effect."""
+
+    def answer(ctx: StepContext) -> Reply:
+        if ctx.call.seq > int(rt.settings["IVR_MAX_STEPS_PER_CALL"]) and ctx.call.flow != "advisor":
+            return engine.transfer(ctx, "call_too_long")
+        return engine.answer(ctx, event.digits, event.dial_status)
+
+    return _take_step(rt, call_sid, seq, f"step:{seq}", answer)
+
+
+def resume_call(rt: Runtime, call_sid: str, seq: int | None) -> str:
+    """Start the state an agent sent a call to; a repeated or stale webhook gets the last answer again."""
+
+    def start(ctx: StepContext) -> Reply:
+        ctx.drop_slots(RESUME_SLOT)
+        return engine.run(ctx)
+
+    def prepared(call: CallSession) -> bool:
+        return (call.slots or {}).get(RESUME_SLOT) == seq
+
+    return _take_step(rt, call_sid, seq, f"agent:{seq}", start, prepared)
+
+
+def _take_step(rt: Runtime, call_sid: str, seq: int | None, request_key: str,
+               take: Callable[[StepContext], Reply], expected: Callable[[CallSession], bool] = lambda call: True) -> str:
+    """Take the step seq of a call under its row lock, unless it is not the call's current step."""
     if not call_sid:
         raise BadCallRequest("no CallSid")
     with rt.store.transaction() as db:
         call = lock_call(db, call_sid)
         if call is None:
             raise BadCallRequest(f"unknown call {call_sid}")
-        if seq != call.seq or call.status != "active":
+        if seq != call.seq or call.status != "active" or not expected(call):
             log.info("call %s: step %s answered again (call is at step %s, %s)", call_sid, seq, call.seq, call.status)
             return call.last_response
         ctx = StepContext(rt=rt, db=db, call=call, seq=seq)
-        if call.seq > int(rt.settings["IVR_MAX_STEPS_PER_CALL"]) and call.flow != "advisor":
-            reply = engine.transfer(ctx, "call_too_long")
-        else:
-            reply = engine.answer(ctx, event.digits, event.dial_status)
-        xml = finish_step(ctx, reply, f"step:{seq}")
+        xml = finish_step(ctx, take(ctx), request_key)
     for callback in ctx.after_commit:
         callback()
     return xml

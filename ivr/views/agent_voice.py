@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from ivr.agents_transfer import RESUME_PATH, resume_call
+from ivr.calls import RESUME_PATH, resume_call
 from ivr.signatures import require_twilio_signature
 from ivr.views.guards import apologise_on_fault, twiml_response
 
