@@ -51,6 +51,7 @@ class Recogniser:
         )
         self.say_languages = {voice.language: language for language, voice in catalog.voices.items()}
         self.play_key = play_key
+        self.texts = catalog.texts
         self.sms_patterns = [_sms_pattern(text) for texts in catalog.texts.values()
                              for key, text in texts.items() if key.startswith("sms.")]
 
@@ -75,7 +76,11 @@ class Recogniser:
     def play(self, url: str) -> Heard:
         """Recognise a <Play> URL when the app can tell which prompt it is; otherwise the key is unknown."""
         found = self.play_key(url) if self.play_key else None
-        return Heard(found[0], found[1], url) if found else Heard(None, None, url)
+        if not found:
+            return Heard(None, None, url)
+        key, language = found
+        # What the recording says, its values left as {placeholders}: text fragments can be checked too.
+        return Heard(key, language, " ".join(self.texts[language][key].split()))
 
     def sms_shown(self, body: str) -> str:
         """Return an SMS as a transcript may show it: its secrets hidden, or only its length when unknown."""

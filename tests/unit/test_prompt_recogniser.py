@@ -42,6 +42,13 @@ def test_a_played_recording_is_named_by_the_apps_lookup_or_left_unknown():
     assert Recogniser(CATALOG).play("http://x/audio/abc.wav").key is None
 
 
+def test_a_named_recording_is_heard_as_its_prompt_text_so_fragments_can_be_checked():
+    named = Recogniser(CATALOG, play_key=lambda url: ("completion.confirm_mobile", "fr"))
+    heard = named.play("http://x/audio/abc-p250-def.wav")
+    assert "tapez 1" in heard.text and "{last_four}" in heard.text
+    assert heard.text == " ".join(CATALOG.texts["fr"]["completion.confirm_mobile"].split())
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_transcript_shows_the_credentials_sms_with_its_password_hidden(recogniser, language):
     body = CATALOG.texts[language]["sms.credentials"].format(number="123456789", password="Xy7#kQ2!pz")
