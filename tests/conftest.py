@@ -9,7 +9,7 @@ from ivr import create_app, runtime_of, sms
 from ivr.importer import import_liaison_list
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twilio_api import TwilioApiStandIn
-from tests.databases import migrated_template, store_url  # noqa: F401 (fixtures)
+from tests.databases import each_empty_database, migrated_template, store_url  # noqa: F401 (fixtures)
 from tests.fakes import FakeClock
 from tests.serving import serving
 

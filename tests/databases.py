@@ -75,3 +75,13 @@ def stored_bytes(store: Store) -> dict[str, bytes]:
     path = Path(make_url(store.url).database)
     files = [path] + [path.with_name(path.name + suffix) for suffix in ("-wal", "-journal", "-shm")]
     return {f.name: f.read_bytes() for f in files if f.exists()}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def each_empty_database(request, tmp_path):
+    """The URL of a database with no table at all: a SQLite file, then a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
+    else:
+        with postgres.postgres_database() as url:
+            yield url

@@ -11,25 +11,15 @@ from ivr.models import Registration
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.transports import FlaskTransport
 from tests.conftest import AMINA, PEOPLE_CSV
-from tests.postgres import postgres_database
 
 from .conftest import choose, identify
 
 CALLERS = 20
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
-    else:
-        with postgres_database() as url:
-            yield url
-
-
 @pytest.fixture
-def shared_app(settings, database_url):
-    app = create_app({**settings, "DATABASE_URL": database_url})
+def shared_app(settings, each_empty_database):
+    app = create_app({**settings, "DATABASE_URL": each_empty_database})
     yield app
     runtime_of(app).store.dispose()
 
@@ -109,8 +99,8 @@ class AlternatingTransport:
         return next(self.transports).send(method, url, params, headers)
 
 
-def test_a_call_whose_webhooks_alternate_between_two_server_processes_completes(shared_app, settings, database_url):
-    other_process = create_app({**settings, "DATABASE_URL": database_url})
+def test_a_call_whose_webhooks_alternate_between_two_server_processes_completes(shared_app, settings, each_empty_database):
+    other_process = create_app({**settings, "DATABASE_URL": each_empty_database})
     import_liaison_list(runtime_of(shared_app), PEOPLE_CSV.splitlines(keepends=True))
     caller = SimulatedCaller(AlternatingTransport([shared_app, other_process]), base_url="http://localhost",
                              auth_token=settings["TWILIO_AUTH_TOKEN"], account_sid=settings["TWILIO_ACCOUNT_SID"])

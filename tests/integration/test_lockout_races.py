@@ -9,19 +9,14 @@ from ivr import lockouts
 from ivr.db import Store
 from ivr.models import Lockout
 from tests.databases import migrated
-from tests.postgres import postgres_database
 
 NOW = datetime(2026, 11, 25, 10, 0)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path):
+@pytest.fixture
+def database_url(each_empty_database):
     """A migrated database, SQLite then PostgreSQL."""
-    if request.param == "sqlite":
-        yield migrated(f"sqlite:///{tmp_path / 'ivr.sqlite3'}")
-    else:
-        with postgres_database() as url:
-            yield migrated(url)
+    return migrated(each_empty_database)
 
 
 def fail_at_once(database_url: str, count: int, cin_key: str) -> list[bool]:

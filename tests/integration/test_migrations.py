@@ -9,24 +9,13 @@ from sqlalchemy import inspect, select
 from ivr import schema
 from ivr.db import Store
 from ivr.models import Base, NumberCounter
-from tests.postgres import postgres_database
 
 PROCESSES = 4
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_database(request, tmp_path):
-    """The URL of a database with no table at all."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ivr.sqlite3'}"
-    else:
-        with postgres_database() as url:
-            yield url
-
-
 @pytest.fixture
-def store(empty_database):
-    store = Store(empty_database)
+def store(each_empty_database):
+    store = Store(each_empty_database)
     yield store
     store.dispose()
 
@@ -72,8 +61,8 @@ def test_an_upgrade_of_an_up_to_date_database_changes_nothing(store):
     assert set(inspect(store.engine).get_table_names()) == tables and revisions(store) == schema.head_revisions()
 
 
-def test_processes_starting_at_once_on_an_empty_database_migrate_it_once(empty_database):
-    stores = [Store(empty_database) for _ in range(PROCESSES)]
+def test_processes_starting_at_once_on_an_empty_database_migrate_it_once(each_empty_database):
+    stores = [Store(each_empty_database) for _ in range(PROCESSES)]
     start, failures = threading.Barrier(PROCESSES), []
 
     def start_process(store):
