@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
@@ -139,6 +140,19 @@ def composed_size(directory: Path, name: str) -> int | None:
         except OSError:
             return None
     return total
+
+
+def sweep_leftovers(directory: Path, older_than: float = 3600.0) -> int:
+    """Remove the partial files of renders that died long ago; return how many were removed."""
+    removed, limit = 0, time.time() - older_than
+    for path in Path(directory).glob("*.part"):
+        try:
+            if path.stat().st_mtime < limit:  # a younger one may be a render in progress elsewhere
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            pass  # another process swept it first
+    return removed
 
 
 def compose(directory: Path, name: str) -> bytes | None:

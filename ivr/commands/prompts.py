@@ -14,7 +14,7 @@ from flask.cli import AppGroup
 
 from ivr import catalogcheck
 from ivr.audio.engine import SynthesisError, Synthesizer, unavailable_reason, voice_settings
-from ivr.audio.library import AudioLibrary
+from ivr.audio.library import AudioLibrary, sweep_leftovers
 from ivr.audio.pieces import known_values, texts_to_render
 from ivr.flowbook import FLOWS_DIR, FlowBook, FlowError
 from ivr.prompts import PROMPTS_DIR, Catalog, CatalogError
@@ -40,6 +40,8 @@ def render_command(audio_dir: Path | None, jobs: int) -> None:
     todo = [(language, text) for language, texts in texts_to_render(rt.catalog, known_values(rt)).items()
             for text in texts]
     started = time.monotonic()
+    if directory.exists():
+        sweep_leftovers(directory)
     outcomes = render_all(todo, [AudioLibrary(directory, voices, Synthesizer()) for _ in range(jobs)])
     failed = [outcome for outcome in outcomes if isinstance(outcome, str)]
     rendered = sum(outcome is True for outcome in outcomes)

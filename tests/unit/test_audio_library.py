@@ -1,13 +1,15 @@
 """The audio library renders each missing text once, however many calls need it, and writes readable files."""
 import importlib.util
+import os
 import stat
 import threading
+import time
 
 import pytest
 
 from ivr.audio import library as library_module
 from ivr.audio.engine import WORKER, SynthesisError, voice_settings
-from ivr.audio.library import AudioLibrary
+from ivr.audio.library import AudioLibrary, sweep_leftovers
 
 
 class DyingEngine:
@@ -62,3 +64,15 @@ def test_the_worker_writes_files_every_user_of_the_server_can_read(tmp_path, mon
     worker.write_atomically(str(target), b"RIFF")
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
     assert [path.name for path in tmp_path.iterdir()] == [target.name]
+
+
+def test_partial_files_of_renders_that_died_long_ago_are_swept_and_recent_ones_kept(tmp_path):
+    old, recent, audio = tmp_path / "a1b2.part", tmp_path / "c3d4.part", tmp_path / "0123456789abcdef.wav"
+    for path in (old, recent, audio):
+        path.write_bytes(b"x")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    os.utime(audio, (two_hours_ago, two_hours_ago))
+
+    assert sweep_leftovers(tmp_path) == 1
+    assert not old.exists() and recent.exists() and audio.exists()
