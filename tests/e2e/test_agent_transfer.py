@@ -1,11 +1,11 @@
 """An agent transfers a live call into a flow: the session is prepared, Twilio redirects the call there."""
-import threading
 
 import pytest
 
 from tests.agent_support import (AgentApi, agent_actions, agent_events, call_session, follow_the_redirect,
                                  new_agent, reach_the_advisor)
 from tests.conftest import AMINA
+from tests.concurrency import all_at_once
 
 from .conftest import choose, complete, identify
 
@@ -217,17 +217,8 @@ def test_a_call_in_self_service_is_no_agents_to_take(api, phone, twilio_api, rt)
 
 def test_two_agents_transferring_one_call_at_once_redirect_it_once(app, api, caller, twilio_api, rt):
     agents_apis = [api, AgentApi(app, new_agent(rt, "Karim"))]
-    start, answers = threading.Barrier(2), []
-
-    def transfer(agent_api):
-        start.wait()
-        answers.append(error_of(agent_api.transfer(caller.call_sid, target="menu", language="fr")))
-
-    threads = [threading.Thread(target=transfer, args=(agent_api,)) for agent_api in agents_apis]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    answers = all_at_once([lambda agent_api=agent_api: error_of(agent_api.transfer(
+        caller.call_sid, target="menu", language="fr")) for agent_api in agents_apis])
     assert sorted(answers) == [(200, None), (409, "not_with_advisor")]
     assert len(twilio_api.call_updates) == 1
     assert len(agent_events(rt, caller.call_sid)) == 1

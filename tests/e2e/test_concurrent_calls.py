@@ -1,6 +1,5 @@
 """Calls at once, and calls whose webhooks reach different server processes, share one store safely."""
 import itertools
-import threading
 
 import pytest
 from sqlalchemy import select
@@ -11,6 +10,7 @@ from ivr.models import Registration
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.transports import FlaskTransport
 from tests.conftest import AMINA, PEOPLE_CSV
+from tests.concurrency import all_at_once
 
 from .conftest import choose, identify
 
@@ -28,26 +28,6 @@ def crowd_csv(count: int) -> list[str]:
     """Return a liaison list of invented doctors with CIN digits 900000+i, born on 01/01/1980."""
     rows = [f"XY{900000 + i},CROWD,Person{i},1980-01-01,medecin,06{10000000 + i},test\n" for i in range(count)]
     return [PEOPLE_CSV.splitlines(keepends=True)[0], *rows]
-
-
-def all_at_once(actions):
-    """Run the actions in threads released together; re-raise the first failure."""
-    start, failures = threading.Barrier(len(actions)), []
-
-    def run(action):
-        start.wait()
-        try:
-            action()
-        except BaseException as error:  # noqa: BLE001 - reported below
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if failures:
-        raise failures[0]
 
 
 def registrations(app):

@@ -8,13 +8,14 @@ from ivr import create_app, numbers, runtime_of
 from ivr.importer import import_liaison_list
 from ivr.models import CallEvent, CallSession, Registration, SmsOutbox
 from ivr.simulator.caller import SimulatedCaller
+from tests.concurrency import all_at_once
 from tests.conftest import ACCOUNT_SID, AMINA, AUTH_TOKEN, MEHDI, PEOPLE_CSV
 from tests.integration.sms_support import add_registration, ask
 from tests.postgres import postgres_database
 
 from .conftest import Voice, choose, identify
 from .servers import START_WITHIN, AlternatingHttpTransport, Server, TcpProxy, sms_worker
-from .test_concurrent_calls import all_at_once, crowd_csv
+from .test_concurrent_calls import crowd_csv
 
 pytestmark = pytest.mark.postgres
 

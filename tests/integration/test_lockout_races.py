@@ -1,5 +1,4 @@
 """Failed checks made at once in several processes count exactly: the fifth always locks the CIN."""
-import threading
 from datetime import datetime
 
 import pytest
@@ -9,6 +8,7 @@ from ivr import lockouts
 from ivr.db import Store
 from ivr.models import Lockout
 from tests.databases import migrated
+from tests.concurrency import all_at_once
 
 NOW = datetime(2026, 11, 25, 10, 0)
 
@@ -22,25 +22,16 @@ def database_url(each_empty_database):
 def fail_at_once(database_url: str, count: int, cin_key: str) -> list[bool]:
     """Record `count` failed checks for one CIN, each from its own process and number, all at once."""
     stores = [Store(database_url) for _ in range(count)]
-    start, results, failures = threading.Barrier(count), [], []
 
     def fail(i, store):
-        start.wait()
-        try:
-            with store.transaction() as db:
-                results.append(lockouts.record_failure(db, cin_key, f"+2126400000{i:02d}", f"CA{i}", NOW))
-        except Exception as error:  # noqa: BLE001 - reported below
-            failures.append(error)
+        with store.transaction() as db:
+            return lockouts.record_failure(db, cin_key, f"+2126400000{i:02d}", f"CA{i}", NOW)
 
-    threads = [threading.Thread(target=fail, args=(i, store)) for i, store in enumerate(stores)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    for store in stores:
-        store.dispose()
-    assert failures == []
-    return results
+    try:
+        return all_at_once([lambda i=i, store=store: fail(i, store) for i, store in enumerate(stores)])
+    finally:
+        for store in stores:
+            store.dispose()
 
 
 def test_five_failed_checks_for_one_cin_at_once_in_five_processes_lock_it_exactly_once(database_url):

@@ -1,5 +1,4 @@
 """The schema comes from the migrations, on SQLite and PostgreSQL alike, and adopts older databases."""
-import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -9,6 +8,7 @@ from sqlalchemy import inspect, select
 from ivr import schema
 from ivr.db import Store
 from ivr.models import Base, NumberCounter
+from tests.concurrency import all_at_once
 
 PROCESSES = 4
 
@@ -63,22 +63,8 @@ def test_an_upgrade_of_an_up_to_date_database_changes_nothing(store):
 
 def test_processes_starting_at_once_on_an_empty_database_migrate_it_once(each_empty_database):
     stores = [Store(each_empty_database) for _ in range(PROCESSES)]
-    start, failures = threading.Barrier(PROCESSES), []
-
-    def start_process(store):
-        start.wait()
-        try:
-            store.upgrade_schema()
-        except Exception as error:  # noqa: BLE001 - reported below
-            failures.append(error)
-
-    threads = [threading.Thread(target=start_process, args=(store,)) for store in stores]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
     try:
-        assert failures == []
+        all_at_once([store.upgrade_schema for store in stores])
         assert revisions(stores[0]) == schema.head_revisions() and differences(stores[0]) == []
     finally:
         for store in stores:

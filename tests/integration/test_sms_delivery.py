@@ -1,7 +1,6 @@
 """Credentials SMS: the outbox and its sender, against the local stand-in of Twilio's API."""
 import logging
 import socket
-import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -19,6 +18,7 @@ from tests.postgres import postgres_database
 from tests.integration.sms_support import (
     ACCOUNT_SID, AUTH_TOKEN, START, add_registration, ask, make_runtime, password_in, rows,
 )
+from tests.concurrency import all_at_once
 
 
 @pytest.fixture(scope="module")
@@ -86,22 +86,6 @@ def test_a_second_delivery_revokes_the_first_password(runtime, catalog, stand_in
     assert first != second
 
 
-def run_together(*actions) -> list:
-    """Run the actions in threads released at the same instant; return their results."""
-    start, results = threading.Barrier(len(actions)), []
-
-    def run(action):
-        start.wait()
-        results.append(action())
-
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_senders_in_four_processes_at_once_send_each_sms_exactly_once(any_runtime, catalog, stand_in):
     mobiles = [f"+2126000000{i:02d}" for i in range(4)]
     for i, mobile in enumerate(mobiles):
@@ -110,7 +94,7 @@ def test_senders_in_four_processes_at_once_send_each_sms_exactly_once(any_runtim
             ask(any_runtime, registration_id, f"CA{call}:{i}")
     processes = [any_runtime] + [replace(any_runtime, store=Store(any_runtime.store.url)) for _ in range(3)]
 
-    accepted = run_together(*(lambda runtime=runtime: send_pending(runtime, catalog) for runtime in processes))
+    accepted = all_at_once([lambda runtime=runtime: send_pending(runtime, catalog) for runtime in processes])
     for runtime in processes[1:]:
         runtime.store.dispose()
 
@@ -124,7 +108,7 @@ def test_senders_in_four_processes_at_once_send_each_sms_exactly_once(any_runtim
 
 def test_requests_racing_for_one_registration_queue_three_at_most(any_runtime):
     registration_id = add_registration(any_runtime)
-    outcomes = run_together(*(lambda key=f"CA{i}:1": ask(any_runtime, registration_id, key) for i in range(6)))
+    outcomes = all_at_once([lambda key=f"CA{i}:1": ask(any_runtime, registration_id, key) for i in range(6)])
     assert sorted(outcomes) == ["limit_reached"] * 3 + ["queued"] * 3
     assert len(rows(any_runtime, SmsOutbox)) == 3
 
