@@ -12,10 +12,10 @@ from ivr.audio.player import start_library
 from ivr.categories import load_categories
 from ivr.flowbook import FlowBook
 from ivr.prompts import Catalog
-from ivr.sms_sender import start_sender
 from ivr.db import Store
 from ivr.runtime import Runtime
 from ivr.sensitive import install_log_redaction
+from ivr.sms_sender import start_sender
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -47,31 +47,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from ivr.commands.agents import agents
     from ivr.commands.call import call
-    from ivr.commands.db import db
-    from ivr.commands.sms import sms as sms_commands
-    from ivr.commands.prompts import prompts
-    from ivr.views import audio
     from ivr.commands.calls import calls
-    from ivr.commands.replay import replay
+    from ivr.commands.db import db
+    from ivr.commands.prompts import prompts
     from ivr.commands.registrations import registrations
-    from ivr.views import agent_api, agent_console, agent_voice, health, sms, voice
+    from ivr.commands.replay import replay
+    from ivr.commands.sms import sms as sms_commands
+    from ivr.views import agent_api, agent_console, agent_voice, audio, health, sms, voice
 
-    app.register_blueprint(voice.bp)
-    app.register_blueprint(sms.sms_webhooks)
-    app.register_blueprint(health.health)
-    app.cli.add_command(db)
-    app.cli.add_command(sms_commands)
-    app.register_blueprint(audio.audio)
-    app.cli.add_command(prompts)
-    app.cli.add_command(registrations)
-    app.cli.add_command(call)
-    app.cli.add_command(replay)
-    app.cli.add_command(calls)
-    app.register_blueprint(agent_voice.bp)
-    app.register_blueprint(agent_api.bp)
-    app.register_blueprint(agent_console.bp)
+    for blueprint in (voice.bp, agent_voice.bp, sms.sms_webhooks, audio.audio, health.health, agent_api.bp,
+                      agent_console.bp):
+        app.register_blueprint(blueprint)
     agent_console.configure_sessions(app, runtime.secret)
-    app.cli.add_command(agents)
+    for command in (registrations, prompts, db, sms_commands, call, replay, calls, agents):
+        app.cli.add_command(command)
 
     @app.before_request
     def migrate_once_the_database_answers():
