@@ -1,0 +1,135 @@
+"""Servers of the benchmarks (gunicorn on a port of its own) and the CPU time of processes, read from /proc."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from bench.common import PROJECT_DIR
+
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+TICKS = os.sysconf("SC_CLK_TCK")
+START_WITHIN = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Gunicorn:
+    """An app under the project's gunicorn.conf.py on 127.0.0.1, its log in a temporary file."""
+
+    def __init__(self, app: str, environment: dict[str, str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")[1])
+        command = [str(GUNICORN), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}", app]
+        env = {**os.environ, "PUBLIC_BASE_URL": self.url, **environment}
+        with self.log_path.open("wb") as log:
+            self.popen = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def wait_until_answering(self, path: str = "/voice/status") -> None:
+        """Wait until every worker has started and the app answers (any status)."""
+        deadline = time.monotonic() + START_WITHIN
+        while time.monotonic() < deadline:
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {self.popen.returncode}: see {self.log_path}")
+            try:
+                requests.post(self.url + path, timeout=10)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not answer within {START_WITHIN} s: see {self.log_path}")
+
+    def workers(self) -> list[int]:
+        return children(self.popen.pid)
+
+    def stop(self) -> None:
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGTERM)
+            try:
+                self.popen.wait(30)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        self.log_path.unlink(missing_ok=True)
+
+    def __enter__(self) -> "Gunicorn":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw[raw.rindex(")") + 2:].split()  # the fields after the command name, from field 3 (state)
+
+
+def children(parent: int) -> list[int]:
+    """Return the pids whose parent is parent."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat(int(entry))
+            if fields and int(fields[1]) == parent:
+                found.append(int(entry))
+    return found
+
+
+def named(command: str) -> list[int]:
+    """Return the pids of the processes whose command name is command (e.g. postgres)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() == command:
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """Return the user+system CPU seconds of each live process."""
+    seconds = {}
+    for pid in pids:
+        fields = _stat(pid)
+        if fields:
+            seconds[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return seconds
+
+
+def rss_mib(pid: int) -> float:
+    """Return the resident memory of a process, in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+class CpuMeter:
+    """The CPU seconds some processes spend between start() and stop() (processes started since count whole)."""
+
+    def __init__(self, find_pids):
+        self.find_pids = find_pids
+        self.before: dict[int, float] = {}
+
+    def start(self) -> None:
+        self.before = cpu_seconds(self.find_pids())
+
+    def stop(self) -> float:
+        after = cpu_seconds(self.find_pids())
+        return sum(seconds - self.before.get(pid, 0.0) for pid, seconds in after.items())

@@ -1,0 +1,135 @@
+"""Call steps: full registrations against gunicorn over PostgreSQL and SQLite, beside a bare route's floor."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import PROJECT_DIR, Section, create_postgres_database, drop_postgres_database, flask
+from bench.load import LoadRun, drive
+from bench.processes import CpuMeter, Gunicorn, named
+
+REGISTRATION = PROJECT_DIR / "scenarios" / "load" / "complete_registration.yaml"
+BARE_CALL = PROJECT_DIR / "bench" / "scenarios" / "bare_call.yaml"
+SECRET = "bench-secret-key-of-the-synthetic-people"
+TARGET_RATIO, TARGET_STEPS, TARGET_P99_MS = 0.35, 1000, 50
+
+
+@dataclass
+class Measured:
+    """One server's run: the load report and the CPU milliseconds each side spent per step."""
+
+    name: str
+    run: LoadRun
+    server_ms: float
+    database_ms: float
+
+    @property
+    def steps(self) -> int:
+        return len(self.run.report.latencies)
+
+    @property
+    def client_ms(self) -> float:
+        return 1000 * self.run.client_cpu_seconds / max(1, self.steps)
+
+
+def settings() -> dict[str, int]:
+    """Return the sizes of a run: callers, concurrency, client processes, warm-up callers."""
+    return {"callers": int(os.environ.get("BENCH_CALLERS", 1000)),
+            "concurrency": int(os.environ.get("BENCH_CONCURRENCY", 16)),
+            "processes": int(os.environ.get("BENCH_CLIENT_PROCESSES", 2)),
+            "warmup": int(os.environ.get("BENCH_WARMUP_CALLERS", 60))}
+
+
+def run(quick: bool) -> Section:
+    sizes = settings()
+    if quick:
+        sizes.update(callers=40, warmup=8)
+    section = Section("steps", "Call steps", "scripts/bench steps")
+    measured = [_bare(sizes)]
+    try:
+        url = create_postgres_database("steps")
+    except Exception as error:  # no server: the SQLite figures still stand, and the reason is printed
+        section.add("PostgreSQL", f"skipped: {str(error).splitlines()[0]}")
+    else:
+        try:
+            measured.append(_voice_server("PostgreSQL", url, sizes))
+        finally:
+            drop_postgres_database(url)
+    directory = Path(tempfile.mkdtemp(prefix="bench-steps-"))
+    try:
+        measured.append(_voice_server("SQLite", f"sqlite:///{directory / 'ivr.sqlite3'}", sizes))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    _report(section, measured, sizes)
+    return section
+
+
+def _bare(sizes: dict[str, int]) -> Measured:
+    print("  the bare route ...", flush=True)
+    with Gunicorn("bench.bare_app:app", {}) as server:
+        server.wait_until_answering()
+        return _measure("bare route", server, BARE_CALL, sizes, database=False)
+
+
+def _voice_server(name: str, database_url: str, sizes: dict[str, int]) -> Measured:
+    print(f"  the voice server over {name} ...", flush=True)
+    environment = {"DATABASE_URL": database_url, "IVR_SECRET_KEY": SECRET, "IVR_SMS_SENDER": "off"}
+    flask("db", "upgrade", env=environment, capture=True)
+    flask("registrations", "load-synthetic", "--count", str(sizes["warmup"] + sizes["callers"]), env=environment,
+          capture=True)
+    with Gunicorn("app:app", environment) as server:
+        server.wait_until_answering()
+        return _measure(name, server, REGISTRATION, sizes, database=database_url.startswith("postgresql"))
+
+
+def _measure(name: str, server: Gunicorn, scenario: Path, sizes: dict[str, int], database: bool) -> Measured:
+    """Warm every worker up, then play the measured callers while counting each side's CPU."""
+    drive(scenario, server.url, sizes["warmup"], sizes["concurrency"], 0, sizes["processes"])
+    server_cpu, database_cpu = CpuMeter(server.workers), CpuMeter(lambda: named("postgres") if database else [])
+    server_cpu.start(), database_cpu.start()
+    run = drive(scenario, server.url, sizes["callers"], sizes["concurrency"], sizes["warmup"], sizes["processes"])
+    steps = max(1, len(run.report.latencies))
+    measured = Measured(name, run, 1000 * server_cpu.stop() / steps, 1000 * database_cpu.stop() / steps)
+    for line in run.report.lines():
+        print(f"    {line}", flush=True)
+    return measured
+
+
+def _report(section: Section, measured: list[Measured], sizes: dict[str, int]) -> None:
+    bare = measured[0]
+    for one in measured:
+        report = one.run.report
+        rate = report.steps_per_second
+        is_postgres = one.name == "PostgreSQL"
+        section.add(f"{one.name}: steps/s", f"{rate:.0f}", f"≥ {TARGET_STEPS}" if is_postgres else "",
+                    rate >= TARGET_STEPS if is_postgres else None)
+        section.add(f"{one.name}: step latency p50 / p95 / p99", f"{report.percentile(50):.1f} / "
+                    f"{report.percentile(95):.1f} / {report.percentile(99):.1f} ms",
+                    f"p99 < {TARGET_P99_MS} ms" if is_postgres else "",
+                    report.percentile(99) < TARGET_P99_MS if is_postgres else None)
+        section.add(f"{one.name}: calls completed / failed / errors",
+                    f"{report.completed} / {report.failed} / {report.errors} of {report.callers}",
+                    "all completed", report.completed == report.callers)
+        section.add(f"{one.name}: CPU per step, server / database / client",
+                    f"{one.server_ms:.2f} / {one.database_ms:.2f} / {one.client_ms:.2f} ms")
+        if one is not bare:
+            ratio = rate / bare.run.report.steps_per_second if bare.run.report.steps_per_second else 0.0
+            section.add(f"{one.name}: ratio to the bare route", f"{ratio:.2f}×", f"≥ {TARGET_RATIO}×",
+                        ratio >= TARGET_RATIO)
+    workers = os.environ.get("WEB_CONCURRENCY") or "gunicorn.conf.py's default"
+    threads = os.environ.get("GUNICORN_THREADS") or "gunicorn.conf.py's default"
+    section.notes += [
+        f"Each run: {sizes['callers']} calls ({sizes['warmup']} more to warm up), {sizes['concurrency']} at a time, "
+        f"from {sizes['processes']} client processes (the simulator's many-callers mode, signed webhooks over "
+        f"HTTP); one step is one webhook round trip. Gunicorn: WEB_CONCURRENCY {workers}, GUNICORN_THREADS "
+        f"{threads}, the same for every server.",
+        "The call is scenarios/load/complete_registration.yaml (a whole registration: language, menu, CIN, "
+        "birth date, category, mobile, number and SMS queued, time-out, goodbye: 9 requests); the floor plays "
+        "bench/scenarios/bare_call.yaml, as many requests against bench/bare_app.py.",
+        "Client, server and database share the machine's cores: CPU per step says where they go.",
+        "SMS are queued in the outbox by the steps and not sent (IVR_SMS_SENDER=off): sending is the SMS "
+        "workers' job, outside the call path.",
+    ]
