@@ -117,7 +117,11 @@ def _take_step(rt: Runtime, call_sid: str, seq: int | None, request_key: str,
             log.info("call %s: step %s answered again (call is at step %s, %s)", call_sid, seq, call.seq, call.status)
             return call.last_response
         ctx = StepContext(rt=rt, db=db, call=call, seq=seq)
-        xml = finish_step(ctx, take(ctx), request_key)
+        # The call's row changes at every state passed through: written once, when the step commits,
+        # not before each query of the flow's actions (those that insert rows flush them themselves).
+        with db.no_autoflush:
+            reply = take(ctx)
+        xml = finish_step(ctx, reply, request_key)
     for callback in ctx.after_commit:
         callback()
     return xml

@@ -61,6 +61,7 @@ class StepContext:
     prompts: list[Prompt] = field(default_factory=list)
     trail: dict[str, Any] = field(default_factory=lambda: {"path": []})
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    loaded: dict[type, Any] = field(default_factory=dict)  # the caller's rows this step has read, by model
 
     @property
     def now(self):

@@ -38,15 +38,21 @@ def ensure_counter(db: Session) -> None:
 
 def allocate(db: Session) -> str:
     """Take the next registration number; the counter row's lock orders concurrent completions."""
-    ensure_counter(db)
-    taken = db.scalar(
-        update(NumberCounter)
-        .where(NumberCounter.name == COUNTER)
-        .values(next_value=NumberCounter.next_value + 1)
-        .returning(NumberCounter.next_value - 1)
-    )
+    taken = _take(db)
+    if taken is None:  # the store's first registration: no counter row yet
+        ensure_counter(db)
+        taken = _take(db)
     if taken > LAST:
         raise RuntimeError("registration numbers exhausted")
     base = f"{taken:08d}"
     return base + luhn_digit(base)
 
+
+def _take(db: Session) -> int | None:
+    """Increment the counter and return the value taken, or None when the counter row is missing."""
+    return db.scalar(
+        update(NumberCounter)
+        .where(NumberCounter.name == COUNTER)
+        .values(next_value=NumberCounter.next_value + 1)
+        .returning(NumberCounter.next_value - 1)
+    )

@@ -11,9 +11,11 @@ from ivr.spoken import DigitString
 
 
 def registration(ctx) -> Registration:
-    """Return the verified caller's completed registration."""
-    query = select(Registration).where(Registration.pre_registration_id == ctx.call.pre_registration_id)
-    return ctx.db.scalars(query).one()
+    """Return the verified caller's completed registration (read once per step)."""
+    if Registration not in ctx.loaded:
+        query = select(Registration).where(Registration.pre_registration_id == ctx.call.pre_registration_id)
+        ctx.loaded[Registration] = ctx.db.scalars(query).one()
+    return ctx.loaded[Registration]
 
 
 @action("request_credentials", outcomes={"queued", "limit_reached"})

@@ -60,6 +60,7 @@ def verify_identity(ctx) -> str:
     if len(matches) == 1:
         ctx.call.identity_verified = True
         ctx.call.pre_registration_id = matches[0].id
+        ctx.loaded[PreRegistration] = matches[0]
         return "verified"
     if len(matches) > 1:
         log.warning("call %s: CIN digits and birth date match %d people; treated as a mismatch",

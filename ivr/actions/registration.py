@@ -11,9 +11,12 @@ from ivr.spoken import Day, DigitString, Localized, Month
 
 
 def pre_registration(ctx, lock: bool = False) -> PreRegistration:
-    """Return the verified caller's pre-registration (locked for update when asked)."""
-    query = select(PreRegistration).where(PreRegistration.id == ctx.call.pre_registration_id)
-    return ctx.db.scalars(query.with_for_update() if lock else query).one()
+    """Return the verified caller's pre-registration (read once per step; locked for update when asked)."""
+    # A step passing several states asks for it again and again; a lock must be taken by a query.
+    if lock or PreRegistration not in ctx.loaded:
+        query = select(PreRegistration).where(PreRegistration.id == ctx.call.pre_registration_id)
+        ctx.loaded[PreRegistration] = ctx.db.scalars(query.with_for_update() if lock else query).one()
+    return ctx.loaded[PreRegistration]
 
 
 @params("declared_category", names={"category", "due_month", "coverage_date"})
@@ -65,9 +68,11 @@ def complete_registration(ctx) -> str:
     if ctx.db.scalar(select(Registration.id).where(Registration.pre_registration_id == person.id)):
         return "already_complete"
     mobile = person.mobile or ctx.slot("typed_mobile")
-    ctx.db.add(Registration(
+    completed = Registration(
         pre_registration_id=person.id, number=numbers.allocate(ctx.db), mobile=mobile,
         language=ctx.call.language, completed_at=ctx.now, completed_by_call=ctx.call.call_sid,
-    ))
+    )
+    ctx.db.add(completed)
     ctx.db.flush()
+    ctx.loaded[Registration] = completed
     return "completed"
