@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import select
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -11,7 +12,7 @@ from typing import Iterator
 
 from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,9 @@ def make_engine(url: str) -> Engine:
             connect_args["connect_timeout"] = CONNECT_TIMEOUT
         if "options" not in parsed.query:
             connect_args["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args)
+        event.listen(engine, "checkout", _replace_if_closed_by_server)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False})
@@ -57,6 +60,19 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def _replace_if_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    """Refuse a pooled connection the server has closed (restart, network cut), so the pool opens a new one.
+
+    An idle connection has nothing to read unless its server hung up: one poll of its socket tells,
+    where a pre-ping would cost a round trip at the start of every webhook.
+    """
+    if dbapi_connection.closed:
+        raise DisconnectionError("the pooled connection is closed")
+    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    if readable:
+        raise DisconnectionError("the server closed the pooled connection")
 
 
 def _use_wal(cursor: sqlite3.Cursor, within: float = 30.0) -> None:
