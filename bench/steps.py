@@ -35,18 +35,16 @@ class Measured:
         return 1000 * self.run.client_cpu_seconds / max(1, self.steps)
 
 
-def settings() -> dict[str, int]:
-    """Return the sizes of a run: callers, concurrency, client processes, warm-up callers."""
-    return {"callers": int(os.environ.get("BENCH_CALLERS", 1000)),
+def settings(quick: bool) -> dict[str, int]:
+    """Return the sizes of a run (callers, concurrency, client processes, warm-up callers); BENCH_* overrides."""
+    return {"callers": int(os.environ.get("BENCH_CALLERS", 40 if quick else 1000)),
             "concurrency": int(os.environ.get("BENCH_CONCURRENCY", 16)),
             "processes": int(os.environ.get("BENCH_CLIENT_PROCESSES", 2)),
-            "warmup": int(os.environ.get("BENCH_WARMUP_CALLERS", 60))}
+            "warmup": int(os.environ.get("BENCH_WARMUP_CALLERS", 8 if quick else 100))}
 
 
 def run(quick: bool) -> Section:
-    sizes = settings()
-    if quick:
-        sizes.update(callers=40, warmup=8)
+    sizes = settings(quick)
     section = Section("steps", "Call steps", "scripts/bench steps")
     measured = [_bare(sizes)]
     try:
