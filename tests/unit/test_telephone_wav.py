@@ -1,6 +1,7 @@
 """Telephone WAV: 8 kHz mono 16-bit, whatever comes in; silences trimmed; compositions checked."""
 import io
 import math
+import random
 import wave
 from array import array
 
@@ -75,3 +76,41 @@ def test_a_composition_longer_than_three_minutes_is_refused_however_few_its_piec
     (tmp_path / "0123456789abcdef.wav").write_bytes(wav.to_wav(wav.silence(5000)))
     assert sound_of(compose(tmp_path, "-".join(["0123456789abcdef"] * 30))).seconds == 150
     assert compose(tmp_path, "-".join(["0123456789abcdef"] * 40)) is None
+
+
+def plain_resample(samples: array, rate: int) -> list[int]:
+    """Resample as the windowed-sinc filter is written: one output sample at a time, in floats."""
+    step = math.gcd(rate, wav.RATE)
+    up, down = wav.RATE // step, rate // step
+    kernels, side = wav.polyphase_kernels(up, down), wav.TAPS_EACH_SIDE
+    padded = [0] * side + list(samples) + [0] * side
+    out = []
+    for n in range(len(samples) * up // down):
+        i, phase = divmod(n * down, up)
+        value = math.floor(sum(k * x for k, x in zip(kernels[phase], padded[i + 1:i + 1 + 2 * side])) + 0.5)
+        out.append(min(32767, max(-32768, value)))
+    return out
+
+
+def test_resampling_gives_the_plain_filter_s_samples_within_one_step_at_every_rate():
+    noise = random.Random(3)
+    for rate in (22050, 44100, 16000, 11025, 48000):
+        samples = array("h", (noise.randrange(-20000, 20000) for _ in range(rate // 10)))
+        fast, plain = wav.resample(samples, rate), plain_resample(samples, rate)
+        assert len(fast) == len(plain)
+        assert max(abs(a - b) for a, b in zip(fast, plain)) <= 1, rate
+
+
+def test_input_too_loud_for_the_filter_is_attenuated_a_little_never_wrapped_around():
+    square = array("h", (32767 if (n // 20) % 2 else -32768 for n in range(22050)))
+    fast, plain = wav.resample(square, 22050), plain_resample(square, 22050)
+    assert all((a > 0) == (b > 0) for a, b in zip(fast, plain) if abs(b) > 16000)
+    assert 0.7 * max(plain) < max(fast) <= max(plain)
+
+
+def test_trim_keeps_every_sample_from_the_first_to_the_last_one_louder_than_the_threshold():
+    margin = wav.silence(wav.TRIM_MARGIN_MS)
+    quiet = array("h", [0, 299, -300, 256, -257] * 400)
+    speech = array("h", [301, 0, 0, -12000, 40, -301])
+    assert wav.trim(quiet + speech + quiet) == quiet[-len(margin):] + speech + quiet[:len(margin)]
+    assert wav.trim(quiet) == array("h")
