@@ -93,3 +93,18 @@ def test_a_missing_espeak_ng_voice_is_named_as_the_reason_to_say_the_prompts():
     reason = unavailable_reason({"fr": VoiceSettings("fr", 150), "ar": VoiceSettings("xyzvoice", 150)})
     assert reason == "espeak-ng has no voice 'xyzvoice' (for ar)"
     assert unavailable_reason(voice_settings()) is None
+
+
+def test_the_engine_worker_reports_a_voice_espeak_ng_lacks_and_goes_on_rendering(tmp_path):
+    from ivr.audio.engine import SynthesisError, Synthesizer, VoiceSettings
+
+    synthesizer = Synthesizer()
+    try:
+        with pytest.raises(SynthesisError, match="xyzvoice"):
+            synthesizer.render("Bonjour.", VoiceSettings("xyzvoice", 150), tmp_path / "none.wav")
+        synthesizer.render("Bonjour.", voice_settings()["fr"], tmp_path / "bonjour.wav")
+    finally:
+        synthesizer.close()
+    assert not (tmp_path / "none.wav").exists()
+    sound = sound_of((tmp_path / "bonjour.wav").read_bytes())
+    assert (sound.rate, sound.channels, sound.sample_width) == (8000, 1, 2) and sound.seconds > 0.2
