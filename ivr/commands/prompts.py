@@ -42,7 +42,9 @@ def render_command(audio_dir: Path | None, jobs: int) -> None:
     started = time.monotonic()
     if directory.exists():
         sweep_leftovers(directory)
-    outcomes = render_all(todo, [AudioLibrary(directory, voices, Synthesizer()) for _ in range(jobs)])
+    libraries = [AudioLibrary(directory, voices, Synthesizer()) for _ in range(jobs)]
+    missing = [item for item in todo if not libraries[0].has(*item)]
+    outcomes = render_all(missing, libraries) if missing else []
     failed = [outcome for outcome in outcomes if isinstance(outcome, str)]
     rendered = sum(outcome is True for outcome in outcomes)
     click.echo(f"{rendered} rendered, {len(todo) - rendered - len(failed)} unchanged, {len(failed)} failed "
