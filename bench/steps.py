@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import runpy
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ REGISTRATION = PROJECT_DIR / "scenarios" / "load" / "complete_registration.yaml"
 BARE_CALL = PROJECT_DIR / "bench" / "scenarios" / "bare_call.yaml"
 SECRET = "bench-secret-key-of-the-synthetic-people"
 TARGET_RATIO, TARGET_STEPS, TARGET_P99_MS = 0.35, 1000, 50
+LIGHT_CONCURRENCY = 4  # callers at a time in the light-load run: the latency when the machine is not saturated
 
 
 @dataclass
@@ -53,12 +55,12 @@ def run(quick: bool) -> Section:
         section.add("PostgreSQL", f"skipped: {str(error).splitlines()[0]}")
     else:
         try:
-            measured.append(_voice_server("PostgreSQL", url, sizes))
+            measured += _voice_server("PostgreSQL", url, sizes, light_load=True)
         finally:
             drop_postgres_database(url)
     directory = Path(tempfile.mkdtemp(prefix="bench-steps-"))
     try:
-        measured.append(_voice_server("SQLite", f"sqlite:///{directory / 'ivr.sqlite3'}", sizes))
+        measured += _voice_server("SQLite", f"sqlite:///{directory / 'ivr.sqlite3'}", sizes)
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     _report(section, measured, sizes)
@@ -72,23 +74,34 @@ def _bare(sizes: dict[str, int]) -> Measured:
         return _measure("bare route", server, BARE_CALL, sizes, database=False)
 
 
-def _voice_server(name: str, database_url: str, sizes: dict[str, int]) -> Measured:
+def _voice_server(name: str, database_url: str, sizes: dict[str, int], light_load: bool = False) -> list[Measured]:
+    """Measure the voice server at full load and, when asked, at a light load (LIGHT_CONCURRENCY at a time)."""
     print(f"  the voice server over {name} ...", flush=True)
+    light = {**sizes, "callers": max(1, sizes["callers"] // 3), "concurrency": LIGHT_CONCURRENCY}
     environment = {"DATABASE_URL": database_url, "IVR_SECRET_KEY": SECRET, "IVR_SMS_SENDER": "off"}
+    people = sizes["warmup"] + sizes["callers"] + (light["callers"] if light_load else 0)
     flask("db", "upgrade", env=environment, capture=True)
-    flask("registrations", "load-synthetic", "--count", str(sizes["warmup"] + sizes["callers"]), env=environment,
-          capture=True)
+    flask("registrations", "load-synthetic", "--count", str(people), env=environment, capture=True)
+    postgres = database_url.startswith("postgresql")
     with Gunicorn("app:app", environment) as server:
         server.wait_until_answering()
-        return _measure(name, server, REGISTRATION, sizes, database=database_url.startswith("postgresql"))
+        measured = [_measure(name, server, REGISTRATION, sizes, database=postgres)]
+        if light_load:
+            print(f"  the voice server over {name}, {LIGHT_CONCURRENCY} callers at a time ...", flush=True)
+            measured.append(_measure(f"{name}, light load", server, REGISTRATION, light, database=postgres,
+                                     first_person=sizes["warmup"] + sizes["callers"], warm=False))
+        return measured
 
 
-def _measure(name: str, server: Gunicorn, scenario: Path, sizes: dict[str, int], database: bool) -> Measured:
+def _measure(name: str, server: Gunicorn, scenario: Path, sizes: dict[str, int], database: bool,
+             first_person: int | None = None, warm: bool = True) -> Measured:
     """Warm every worker up, then play the measured callers while counting each side's CPU."""
-    drive(scenario, server.url, sizes["warmup"], sizes["concurrency"], 0, sizes["processes"])
+    if warm:
+        drive(scenario, server.url, sizes["warmup"], sizes["concurrency"], 0, sizes["processes"])
+    first = sizes["warmup"] if first_person is None else first_person
     server_cpu, database_cpu = CpuMeter(server.workers), CpuMeter(lambda: named("postgres") if database else [])
     server_cpu.start(), database_cpu.start()
-    run = drive(scenario, server.url, sizes["callers"], sizes["concurrency"], sizes["warmup"], sizes["processes"])
+    run = drive(scenario, server.url, sizes["callers"], sizes["concurrency"], first, sizes["processes"])
     steps = max(1, len(run.report.latencies))
     measured = Measured(name, run, 1000 * server_cpu.stop() / steps, 1000 * database_cpu.stop() / steps)
     for line in run.report.lines():
@@ -113,12 +126,12 @@ def _report(section: Section, measured: list[Measured], sizes: dict[str, int]) -
                     "all completed", report.completed == report.callers)
         section.add(f"{one.name}: CPU per step, server / database / client",
                     f"{one.server_ms:.2f} / {one.database_ms:.2f} / {one.client_ms:.2f} ms")
-        if one is not bare:
+        if one is not bare and one.run.report.callers and "light" not in one.name:
             ratio = rate / bare.run.report.steps_per_second if bare.run.report.steps_per_second else 0.0
             section.add(f"{one.name}: ratio to the bare route", f"{ratio:.2f}×", f"≥ {TARGET_RATIO}×",
                         ratio >= TARGET_RATIO)
-    workers = os.environ.get("WEB_CONCURRENCY") or "gunicorn.conf.py's default"
-    threads = os.environ.get("GUNICORN_THREADS") or "gunicorn.conf.py's default"
+    served = runpy.run_path(str(PROJECT_DIR / "gunicorn.conf.py"))  # what the servers ran with, in this environment
+    workers, threads = served["workers"], served["threads"]
     section.notes += [
         f"Each run: {sizes['callers']} calls ({sizes['warmup']} more to warm up), {sizes['concurrency']} at a time, "
         f"from {sizes['processes']} client processes (the simulator's many-callers mode, signed webhooks over "
@@ -127,7 +140,10 @@ def _report(section: Section, measured: list[Measured], sizes: dict[str, int]) -
         "The call is scenarios/load/complete_registration.yaml (a whole registration: language, menu, CIN, "
         "birth date, category, mobile, number and SMS queued, time-out, goodbye: 9 requests); the floor plays "
         "bench/scenarios/bare_call.yaml, as many requests against bench/bare_app.py.",
-        "Client, server and database share the machine's cores: CPU per step says where they go.",
+        "Client, server and database share the machine's cores: CPU per step says where they go (the "
+        "database's is that of every PostgreSQL process of the machine during the run).",
+        f"The light-load run: {max(1, sizes['callers'] // 3)} more calls on the same PostgreSQL server, "
+        f"{LIGHT_CONCURRENCY} at a time: the latency of a step when the machine is not saturated.",
         "SMS are queued in the outbox by the steps and not sent (IVR_SMS_SENDER=off): sending is the SMS "
         "workers' job, outside the call path.",
     ]
