@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import yaml
 
 from ivr.prompts import LANGUAGES
 from ivr.settings import DATA_DIR
+from ivr.yamlfiles import read_yaml
 
 CATEGORIES_FILE = DATA_DIR / "categories.yaml"
 
@@ -73,7 +73,7 @@ class CategoryTable:
 
 def load_categories(path: Path = CATEGORIES_FILE) -> CategoryTable:
     """Load and check the categories file."""
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
     raw_categories = data.get("categories") or {}
     missing = sorted(set(CATEGORY_CODES) - set(raw_categories))
     extra = sorted(set(raw_categories) - set(CATEGORY_CODES))

@@ -5,9 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ivr.settings import PROJECT_DIR
+from ivr.yamlfiles import read_yaml
 
 FLOWS_DIR = PROJECT_DIR / "flows"
 ENTRY = "language.welcome"
@@ -90,7 +89,7 @@ class FlowBook:
         """Read every flows/*.yaml file into one book (not yet checked)."""
         states: dict[str, State] = {}
         for path in sorted(directory.glob("*.yaml")):
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
+            document = read_yaml(path)
             flow = document["flow"]
             if path.stem != flow:
                 raise FlowError(f"{path.name}: declares flow {flow!r}, expected {path.stem!r}")

@@ -5,9 +5,9 @@ import string
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 
 from ivr.settings import PROJECT_DIR
+from ivr.yamlfiles import read_yaml
 
 PROMPTS_DIR = PROJECT_DIR / "prompts"
 LANGUAGES = ("ar", "fr")
@@ -45,13 +45,13 @@ class Catalog:
         voices: dict[str, Voice] = {}
         for language in LANGUAGES:
             folder = directory / language
-            meta = yaml.safe_load((folder / META_FILE).read_text(encoding="utf-8"))
+            meta = read_yaml(folder / META_FILE)
             voices[language] = Voice(language=meta["say_language"], voice=meta["say_voice"])
             texts[language] = {}
             for path in sorted(folder.glob("*.yaml")):
                 if path.name == META_FILE:
                     continue
-                for key, text in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items():
+                for key, text in (read_yaml(path) or {}).items():
                     if key in texts[language]:
                         raise CatalogError(f"{language}: key {key} defined twice ({path.name})")
                     texts[language][key] = str(text)

@@ -13,9 +13,9 @@ from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
-import yaml
 
 from ivr.prompts import LANGUAGES, META_FILE, PROMPTS_DIR
+from ivr.yamlfiles import read_yaml
 
 WORKER = Path(__file__).with_name("worker.py")
 RENDER_TIMEOUT = 30.0  # seconds for one text; a worker that takes longer is killed
@@ -40,7 +40,7 @@ def voice_settings(directory: Path = PROMPTS_DIR) -> dict[str, VoiceSettings]:
     """Return each language's engine voice, from prompts/<lang>/_voice.yaml."""
     found = {}
     for language in LANGUAGES:
-        meta = yaml.safe_load((directory / language / META_FILE).read_text(encoding="utf-8"))
+        meta = read_yaml(directory / language / META_FILE)
         found[language] = VoiceSettings(voice=str(meta["audio_voice"]), rate=int(meta["audio_rate"]))
     return found
 
