@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import csv
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Iterable, Iterator, TextIO
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from ivr import people
 from ivr.categories import CategoryTable, load_categories
@@ -19,13 +22,35 @@ from ivr.phones import parse_moroccan_mobile
 from ivr.runtime import Runtime
 
 COLUMNS = ("cin", "last_name", "first_name", "birth_date", "category", "mobile", "source")
-CHUNK_SIZE = 1000
+# Rows per transaction (SQLite: one lookup query each, and the writer lock held meanwhile; PostgreSQL: one
+# COPY and one merge each).
+CHUNK_SIZES = {"sqlite": 5000, "postgresql": 20_000}
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 MAX_TEXT = 100  # the width of the name and source columns
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # A category value shaped like this cannot be a CIN or a date, so it may be quoted back.
 QUOTABLE = re.compile(r"^[A-Za-z_\- ]{1,40}$")
 STORED = ("cin_digits_key", "birth_date_key", "last_name", "first_name", "category", "mobile", "source")
+STAGED = ("cin_key", *STORED)  # a checked row's values, in this order
+# A chunk's merge runs past the store's statement timeout (set for webhooks) on a busy machine.
+MERGE_TIMEOUT_MS = 120_000
+CREATE_STAGING = (
+    "CREATE TEMP TABLE import_staging (cin_key text, cin_digits_key text, birth_date_key text, last_name text, "
+    "first_name text, category text, mobile text, source text) ON COMMIT DROP")
+COPY_STAGING = f"COPY import_staging ({', '.join(STAGED)}) FROM STDIN"
+# Unchanged rows are left alone (no new row version); xmax = 0 tells an inserted row from an updated one.
+MERGE_STAGING = f"""
+WITH merged AS (
+    INSERT INTO pre_registrations AS kept ({', '.join(STAGED)}, imported_at, updated_at)
+    SELECT {', '.join(STAGED)}, %(now)s, %(now)s FROM import_staging
+    ON CONFLICT (cin_key) DO UPDATE SET {', '.join(f"{name} = excluded.{name}" for name in STORED)},
+        updated_at = excluded.updated_at
+    WHERE ({', '.join(f"kept.{name}" for name in STORED)})
+        IS DISTINCT FROM ({', '.join(f"excluded.{name}" for name in STORED)})
+    RETURNING kept.xmax = 0 AS inserted
+)
+SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
+"""
 
 
 class ImportFileError(Exception):
@@ -59,32 +84,33 @@ def import_liaison_list(
     runtime: Runtime,
     lines: Iterable[str] | TextIO,
     categories: CategoryTable | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
 ) -> ImportReport:
     """Import the rows of a liaison list: insert new people, update known ones, report bad rows."""
     checker = _RowChecker(runtime, categories or load_categories())
     report = ImportReport()
     seen: dict[bytes, int] = {}  # a prefix of each accepted CIN's digest -> its line
-    chunk: list[dict] = []
+    chunk: list[tuple] = []
     records = _records(lines)
     _check_header(next(records, None))
-    for line, fields in records:
-        if not any(value.strip() for value in fields):
-            continue
-        values, reasons = checker.check(fields)
-        key = bytes.fromhex(values["cin_key"][:32]) if values else b""
-        if key in seen:
-            reasons.append(f"duplicate of line {seen[key]} (same CIN)")
-        if reasons:
-            report.errors.append(RowError(line, "; ".join(reasons)))
-            continue
-        seen[key] = line
-        chunk.append(values)
-        if len(chunk) >= chunk_size:
-            _store(runtime, chunk, report)
-            chunk = []
-    if chunk:
-        _store(runtime, chunk, report)
+    size = chunk_size or CHUNK_SIZES.get(runtime.store.engine.dialect.name, 1000)
+    with _ChunkWriter(runtime, report) as writer:
+        for line, fields in records:
+            if not "".join(fields).strip():
+                continue
+            key, values, reasons = checker.check(fields)
+            if key in seen:
+                reasons.append(f"duplicate of line {seen[key]} (same CIN)")
+            if reasons:
+                report.errors.append(RowError(line, "; ".join(reasons)))
+                continue
+            seen[key] = line
+            chunk.append(values)
+            if len(chunk) >= size:
+                writer.store(chunk)
+                chunk = []
+        if chunk:
+            writer.store(chunk)
     return report
 
 
@@ -122,38 +148,48 @@ class _RowChecker:
     def __init__(self, runtime: Runtime, categories: CategoryTable):
         self.secret = runtime.secret
         self.today = runtime.now().date()
-        self.codes = set(categories.codes)
+        self.codes = frozenset(categories.codes)
+        self.birth_date_keys: dict[str, str] = {}  # valid dates only: at most some 45,000 since 1900
 
-    def check(self, fields: list[str]) -> tuple[dict | None, list[str]]:
-        """Return the row's stored values (None when the CIN is unusable) and its faults."""
+    def check(self, fields: list[str]) -> tuple[bytes, tuple | None, list[str]]:
+        """Return the row's CIN identity (b"" when unusable), its stored values (None when rejected) and faults."""
         if len(fields) != len(COLUMNS):
-            return None, [f"expected {len(COLUMNS)} columns, found {len(fields)}"]
-        raw = dict(zip(COLUMNS, fields))
+            return b"", None, [f"expected {len(COLUMNS)} columns, found {len(fields)}"]
+        raw_cin, last_name, first_name, born, category, mobile, source = fields
         reasons: list[str] = []
-        cin = people.canonical_cin(raw["cin"])
+        cin = people.canonical_cin(raw_cin)
         if cin is None:
-            reasons.append("CIN is empty" if not raw["cin"].strip()
+            reasons.append("CIN is empty" if not raw_cin.strip()
                            else "CIN is not of the form letters+digits (1-2 letters, then 3-7 digits)")
-        born = self._birth_date(raw["birth_date"], reasons)
-        category = self._category(raw["category"], reasons)
-        mobile = None
-        if raw["mobile"].strip():
-            mobile = parse_moroccan_mobile(raw["mobile"])
+        birth_date_key = self._birth_date_key(born, reasons)
+        category = category.strip().lower()
+        if category not in self.codes:
+            reasons.append(self._unknown_category(fields[4]))
+        if mobile and not mobile.isspace():
+            mobile = parse_moroccan_mobile(mobile)
             if mobile is None:
                 reasons.append("mobile is not a Moroccan mobile number (06... or 07...)")
-        texts = {name: self._text(name, raw[name], reasons) for name in ("last_name", "first_name", "source")}
+        else:
+            mobile = None
+        last_name = _text("last name", last_name, reasons)
+        first_name = _text("first name", first_name, reasons)
+        source = _text("source", source, reasons)
         if cin is None:
-            return None, reasons
-        values = {
-            "cin_key": people.cin_key(self.secret, cin),
-            "cin_digits_key": people.cin_digits_key(self.secret, people.cin_digits(cin)),
-            "birth_date_key": people.birth_date_key(self.secret, people.birth_date(born)) if born else None,
-            "category": category, "mobile": mobile, **texts,
-        }
-        return values, reasons
+            return b"", None, reasons
+        cin_key = people.cin_key(self.secret, cin)
+        identity = bytes.fromhex(cin_key[:32])
+        if reasons:
+            return identity, None, reasons
+        cin_digits_key = people.cin_digits_key(self.secret, people.cin_digits(cin))
+        return identity, (cin_key, cin_digits_key, birth_date_key, last_name, first_name, category, mobile,
+                          source), reasons
 
-    def _birth_date(self, text: str, reasons: list[str]) -> date | None:
+    def _birth_date_key(self, text: str, reasons: list[str]) -> str | None:
+        """Return the digest of a valid birth date, or None with the reason it is not one."""
         text = text.strip()
+        known = self.birth_date_keys.get(text)
+        if known is not None:
+            return known
         try:
             born = date.fromisoformat(text) if ISO_DATE.match(text) else None
         except ValueError:
@@ -165,44 +201,107 @@ class _RowChecker:
         elif born < EARLIEST_BIRTH_DATE:
             reasons.append("birth date is before 1900")
         else:
-            return born
+            key = self.birth_date_keys[text] = people.birth_date_key(self.secret, people.birth_date(born))
+            return key
         return None
 
-    def _category(self, text: str, reasons: list[str]) -> str:
-        code = text.strip().lower()
-        if code not in self.codes:
-            quoted = f" '{text.strip()}'" if QUOTABLE.match(text.strip()) else ""
-            reasons.append(f"category{quoted} is not one of the category codes")
-        return code
-
-    def _text(self, name: str, text: str, reasons: list[str]) -> str:
-        value = " ".join(text.split())
-        label = name.replace("_", " ")
-        if not value:
-            reasons.append(f"{label} is empty")
-        elif len(value) > MAX_TEXT:
-            reasons.append(f"{label} is longer than {MAX_TEXT} characters")
-        return value
+    @staticmethod
+    def _unknown_category(text: str) -> str:
+        quoted = f" '{text.strip()}'" if QUOTABLE.match(text.strip()) else ""
+        return f"category{quoted} is not one of the category codes"
 
 
-def _store(runtime: Runtime, chunk: list[dict], report: ImportReport) -> None:
-    """Insert or update one chunk of checked rows in one transaction, with one lookup query."""
+def _text(label: str, text: str, reasons: list[str]) -> str:
+    """Return a name or source with its runs of spaces made one, noting when it is empty or too long."""
+    value = " ".join(text.split())
+    if not value:
+        reasons.append(f"{label} is empty")
+    elif len(value) > MAX_TEXT:
+        reasons.append(f"{label} is longer than {MAX_TEXT} characters")
+    return value
+
+
+class _ChunkWriter:
+    """Store chunks on a second thread, one at a time, while the next chunk is checked.
+
+    The database's own work (on PostgreSQL, another process) then overlaps the checks, which hold
+    the interpreter; a chunk waits for the one before it, so at most two are held at once.
+    """
+
+    def __init__(self, runtime: Runtime, report: ImportReport):
+        self.runtime, self.report = runtime, report
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store")
+        self.pending: Future | None = None
+
+    def store(self, chunk: list[tuple]) -> None:
+        """Wait for the chunk before, then start storing this one."""
+        self._wait()
+        self.pending = self.thread.submit(_store, self.runtime, chunk)
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            inserted, updated, unchanged = self.pending.result()
+            self.pending = None
+            self.report.imported += inserted
+            self.report.updated += updated
+            self.report.unchanged += unchanged
+
+    def __enter__(self) -> "_ChunkWriter":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            if error is None:
+                self._wait()
+        finally:
+            self.thread.shutdown(wait=True)
+
+
+def _store(runtime: Runtime, chunk: list[tuple]) -> tuple[int, int, int]:
+    """Insert or update one chunk of checked rows in one transaction; return (inserted, updated, unchanged)."""
     now = runtime.now()
-    columns = (PreRegistration.id, PreRegistration.cin_key, *(getattr(PreRegistration, name) for name in STORED))
     with runtime.store.transaction() as session:
-        query = select(*columns).where(PreRegistration.cin_key.in_([row["cin_key"] for row in chunk]))
-        existing = {found.cin_key: found for found in session.execute(query)}
-        inserts, updates = [], []
-        for row in chunk:
-            found = existing.get(row["cin_key"])
-            if found is None:
-                inserts.append({**row, "imported_at": now, "updated_at": now})
-            elif any(getattr(found, name) != row[name] for name in STORED):
-                updates.append({"id": found.id, **{name: row[name] for name in STORED}, "updated_at": now})
-        if inserts:
-            session.execute(insert(PreRegistration), inserts)
-        if updates:
-            session.execute(update(PreRegistration), updates)
-    report.imported += len(inserts)
-    report.updated += len(updates)
-    report.unchanged += len(chunk) - len(inserts) - len(updates)
+        if session.bind.dialect.name == "postgresql":
+            inserted, updated = _merge_with_copy(session, chunk, now)
+        else:
+            inserted, updated = _merge_by_lookup(session, chunk, now)
+    return inserted, updated, len(chunk) - inserted - updated
+
+
+def _merge_with_copy(session: Session, chunk: list[tuple], now: datetime) -> tuple[int, int]:
+    """COPY the chunk into a staging table and merge it with one statement (PostgreSQL)."""
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    try:
+        with driver.cursor() as cursor:
+            cursor.execute(f"SET LOCAL statement_timeout = {MERGE_TIMEOUT_MS}")
+            cursor.execute(CREATE_STAGING)
+            with cursor.copy(COPY_STAGING) as copy:
+                for row in chunk:
+                    copy.write_row(row)
+            cursor.execute(MERGE_STAGING, {"now": now})
+            inserted, updated = cursor.fetchone()
+    except connection.dialect.loaded_dbapi.Error as error:  # raise it as SQLAlchemy raises other queries' errors
+        raise DBAPIError.instance("COPY and merge of an import chunk", None, error,
+                                  connection.dialect.loaded_dbapi.Error, dialect=connection.dialect) from error
+    return inserted, updated
+
+
+def _merge_by_lookup(session: Session, chunk: list[tuple], now: datetime) -> tuple[int, int]:
+    """Look the chunk's people up with one query, then insert the new and update the changed (SQLite)."""
+    table = PreRegistration.__table__
+    query = select(table.c.cin_key, table.c.id, *(table.c[name] for name in STORED)).where(
+        table.c.cin_key.in_([row[0] for row in chunk]))
+    existing = {found[0]: found[1:] for found in session.execute(query)}
+    inserts, updates = [], []
+    for row in chunk:
+        found = existing.get(row[0])
+        if found is None:
+            inserts.append({**dict(zip(STAGED, row)), "imported_at": now, "updated_at": now})
+        elif tuple(found[1:]) != row[1:]:
+            updates.append({"row_id": found[0], **dict(zip(STORED, row[1:])), "updated_at": now})
+    if inserts:
+        session.execute(insert(table), inserts)
+    if updates:
+        session.execute(update(table).where(table.c.id == bindparam("row_id")), updates)
+    return len(inserts), len(updates)

@@ -2,13 +2,15 @@ import io
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from ivr import people
 from ivr.db import Store
 from ivr.importer import ImportFileError, RowError, import_liaison_list
 from ivr.models import PreRegistration, Registration
 from ivr.runtime import Runtime
+from tests.databases import BACKEND, stored_bytes
 
 HEADER = "cin,last_name,first_name,birth_date,category,mobile,source"
 AMINA = "AB123456,FICTIF,Amina,1975-03-14,cpu,06 12 34 56 78,DGI (test)"
@@ -18,9 +20,8 @@ PEOPLE = [(AMINA, "AB123456", "1975-03-14"), (OMAR, "C765432", "1985-02-28"), (S
 
 
 @pytest.fixture
-def runtime(tmp_path):
-    store = Store(f"sqlite:///{tmp_path}/t.sqlite3")
-    store.upgrade_schema()
+def runtime(store_url):
+    store = Store(store_url)
     runtime = Runtime(settings={}, store=store, secret=b"k" * 32, clock=lambda: datetime(2024, 1, 15, 10, 0))
     yield runtime
     store.dispose()
@@ -160,12 +161,11 @@ def test_no_cin_or_birth_date_appears_in_the_report(runtime):
         assert secret not in text
 
 
-def test_no_cin_or_birth_date_is_written_to_the_database_file(runtime, tmp_path):
+def test_no_cin_or_birth_date_is_written_to_the_database(runtime):
     import_liaison_list(runtime, csv_lines(*(row for row, _, _ in PEOPLE)))
     import_liaison_list(runtime, csv_lines(AMINA.replace("FICTIF", "FICTIVE")))
     runtime.store.dispose()
-    files = sorted(tmp_path.glob("t.sqlite3*"))
-    content = b"".join(path.read_bytes() for path in files)
+    content = b"".join(stored_bytes(runtime.store).values())
     assert b"FICTIVE" in content  # the names are there: the search does find clear text
     for _, cin, born in PEOPLE:
         for form in (cin, cin.lower(), born, born.replace("-", "")):
@@ -220,7 +220,8 @@ def test_a_quoted_field_over_two_lines_keeps_later_line_numbers_right(runtime):
     assert stored(runtime)[0].last_name == "FICTIF SUITE"
 
 
-def test_rows_are_stored_chunk_by_chunk_with_one_lookup_per_chunk(runtime):
+@pytest.mark.skipif(BACKEND == "postgresql", reason="PostgreSQL merges each chunk with COPY and one statement")
+def test_rows_are_stored_chunk_by_chunk_with_one_lookup_per_chunk_on_sqlite(runtime):
     statements = []
 
     @event.listens_for(runtime.store.engine, "before_cursor_execute")
@@ -234,3 +235,47 @@ def test_rows_are_stored_chunk_by_chunk_with_one_lookup_per_chunk(runtime):
     assert statements.count("INSERT") <= 3
     report = import_liaison_list(runtime, csv_lines(*(row.replace("NOM", "AUTRE") for row in rows)), chunk_size=10)
     assert report.updated == 25 and len(stored(runtime)) == 25
+
+
+def test_a_list_of_several_chunks_is_counted_row_by_row_when_new_changed_and_unchanged_rows_mix(runtime):
+    rows = [f"AB{100000 + n},NOM,Prenom,1980-01-01,cpu,,src" for n in range(25)]
+    import_liaison_list(runtime, csv_lines(*rows[:20]), chunk_size=7)
+    runtime.clock = lambda: datetime(2024, 2, 1, 9, 0)
+    changed = [row.replace("NOM", "AUTRE") if n % 3 == 0 else row for n, row in enumerate(rows)]
+    report = import_liaison_list(runtime, csv_lines(*changed), chunk_size=7)
+    assert (report.imported, report.updated, report.unchanged, report.rejected) == (5, 7, 13, 0)
+    kept = stored(runtime)
+    assert len(kept) == 25
+    unchanged_since_first_import = [row for row in kept[:20] if row.last_name == "NOM"]
+    assert {row.updated_at for row in unchanged_since_first_import} == {datetime(2024, 1, 15, 10, 0)}
+    assert {row.updated_at for row in kept if row.last_name == "AUTRE"} == {datetime(2024, 2, 1, 9, 0)}
+
+
+def test_a_mobile_removed_from_the_list_is_an_update(runtime):
+    import_liaison_list(runtime, csv_lines(AMINA))
+    report = import_liaison_list(runtime, csv_lines(AMINA.replace("06 12 34 56 78", "")))
+    assert (report.updated, report.unchanged) == (1, 0)
+    assert stored(runtime)[0].mobile is None
+
+
+def test_a_store_that_fails_stops_the_import_with_its_error(runtime):
+    with runtime.store.transaction() as session:
+        session.execute(text("ALTER TABLE pre_registrations RENAME TO pre_registrations_gone"))
+    with pytest.raises(DBAPIError):
+        import_liaison_list(runtime, csv_lines(AMINA, OMAR))
+
+
+def test_a_birth_date_already_seen_is_still_checked_against_the_day_of_the_import(runtime):
+    later = "D111225,NOM,Ali,2024-01-16,cpu,,src"
+    report = import_liaison_list(runtime, csv_lines(AMINA, later, AMINA.replace("AB123456", "AB123457")))
+    assert report.imported == 2
+    assert report.errors == [RowError(3, "birth date is in the future")]
+
+
+def test_the_usual_written_forms_of_a_mobile_are_stored_in_e164(runtime):
+    forms = ["0612345678", "06 12 34 56 78", "06.12.34.56.78", "+212612345678", "+212 6 12 34 56 78",
+             "00212612345678", "212612345678", "+212 (0)6 12 34 56 78"]
+    rows = [f"AB{100000 + n},NOM,Prenom,1980-01-01,cpu,{form},src" for n, form in enumerate(forms)]
+    report = import_liaison_list(runtime, csv_lines(*rows))
+    assert report.imported == len(forms)
+    assert {row.mobile for row in stored(runtime)} == {"+212612345678"}
