@@ -1,7 +1,10 @@
 """CLI: registrations (the liaison-list import)."""
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
+from typing import Callable
 
 import click
 from flask import current_app
@@ -13,6 +16,7 @@ from ivr.settings import DATA_DIR
 
 DEMO_LIST = DATA_DIR / "demo" / "liaison.csv"
 EXIT_OK, EXIT_ROWS_REJECTED, EXIT_FILE_UNUSABLE = 0, 1, 2
+PROGRESS_STEP = 1 << 20  # bytes read between two moves of the progress bar
 
 registrations = AppGroup("registrations", help="Import and inspect the liaison bodies' lists.")
 
@@ -45,16 +49,42 @@ def load_synthetic_command(count: int, start: int) -> None:
 
 
 def _import(path: Path) -> int:
-    """Import one file, print the report and return the exit status."""
+    """Import one file with a progress bar on a terminal, print the report and return the exit status."""
     try:
         _check_utf8(path)
-        with path.open(encoding="utf-8-sig", newline="") as lines:
-            report = import_liaison_list(current_app.extensions["ivr"], lines)
+        with path.open("rb") as raw, _progress_bar(path) as bar:
+            counted = io.BufferedReader(_ReadCounter(raw, bar.update))
+            with io.TextIOWrapper(counted, encoding="utf-8-sig", newline="") as lines:
+                report = import_liaison_list(current_app.extensions["ivr"], lines)
     except (OSError, ImportFileError) as error:
         click.echo(f"{path}: {_describe(error)}", err=True)
         return EXIT_FILE_UNUSABLE
     _print(report)
     return EXIT_ROWS_REJECTED if report.errors else EXIT_OK
+
+
+def _progress_bar(path: Path) -> click.progressbar:
+    """Return a bar of the file's bytes read, on stderr and only on a terminal: the report stays parseable."""
+    return click.progressbar(length=path.stat().st_size, label=f"importing {path.name}", file=sys.stderr,
+                             hidden=not sys.stderr.isatty())
+
+
+class _ReadCounter(io.RawIOBase):
+    """A binary file that tells how many bytes were read from it, every PROGRESS_STEP and at the end."""
+
+    def __init__(self, raw: io.RawIOBase, on_read: Callable[[int], None]):
+        self.raw, self.on_read, self.unreported = raw, on_read, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int | None:
+        count = self.raw.readinto(buffer)
+        self.unreported += count or 0
+        if self.unreported >= PROGRESS_STEP or (count == 0 and self.unreported):
+            self.on_read(self.unreported)
+            self.unreported = 0
+        return count
 
 
 def _check_utf8(path: Path) -> None:

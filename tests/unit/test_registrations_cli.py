@@ -1,9 +1,15 @@
+import os
+import sys
+from pathlib import Path
+
+import pexpect
 import pytest
 from sqlalchemy import func, select
 
 from ivr import create_app
 from ivr.models import PreRegistration
 
+PROJECT_DIR = str(Path(__file__).resolve().parents[2])
 HEADER = "cin,last_name,first_name,birth_date,category,mobile,source"
 AMINA = "AB123456,FICTIF,Amina,1975-03-14,cpu,0612345678,DGI (test)"
 OMAR = "C765432,EXEMPLE,Omar,1985-02-28,medecin,,Ordre (test)"
@@ -37,6 +43,26 @@ def test_a_clean_file_is_imported_with_a_summary_and_exit_status_0(app, runner, 
     assert result.exit_code == 0
     assert "imported: 2, updated: 0, unchanged: 0, rejected: 0" in result.output
     assert count(app) == 2
+
+
+def test_the_report_is_printed_without_a_progress_bar_when_not_on_a_terminal(runner, tmp_path):
+    path = write_csv(tmp_path, AMINA, "AB999999,NOM,Ali,1980-02-30,cpu,,src")
+    result = runner.invoke(args=["registrations", "import", str(path)])
+    assert result.output.splitlines() == ["imported: 1, updated: 0, unchanged: 0, rejected: 1",
+                                          "line 3: birth date is not a valid YYYY-MM-DD date"]
+
+
+def test_a_progress_bar_of_the_file_read_shows_on_a_terminal(tmp_path):
+    path = write_csv(tmp_path, *(f"AB{100000 + n},NOM,Prenom,1980-01-01,cpu,,src" for n in range(3000)))
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'tty.sqlite3'}", "IVR_SECRET_KEY": "t" * 64,
+           "IVR_SMS_SENDER": "off"}
+    terminal = pexpect.spawn(sys.executable, ["-m", "flask", "--app", "app", "registrations", "import", str(path)],
+                             env=env, encoding="utf-8", timeout=60, cwd=PROJECT_DIR, dimensions=(24, 120))
+    terminal.expect(r"importing list\.csv +\[[#-]+\] +100%")
+    terminal.expect("imported: 3000, updated: 0, unchanged: 0, rejected: 0")
+    terminal.expect(pexpect.EOF)
+    terminal.close()
+    assert terminal.exitstatus == 0
 
 
 def test_importing_again_reports_unchanged_rows(app, runner, tmp_path):
