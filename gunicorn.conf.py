@@ -10,7 +10,7 @@ bind = os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 
 # A webhook spends most of its time computing in Python (Flask, SQLAlchemy, TwiML) and little waiting
 # on the database: one process per CPU, with a few threads to overlap those waits. More processes only
-# add context switches: on 2 CPUs, 5 processes served no more steps than 2 with three times the p99
+# add context switches: on 2 CPUs, 5 processes served fewer steps than 2, with twice the p99
 # (docs/BENCHMARKS.md).
 workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, multiprocessing.cpu_count()))
 worker_class = "gthread"
