@@ -120,12 +120,12 @@ def flask(*args: str, env: dict[str, str] | None = None, check: bool = True, cap
                           capture_output=capture, text=True)
 
 
-def write_section(section: Section) -> None:
-    """Put a section in docs/BENCHMARKS.md between its markers, keeping everything else of the file."""
+def write_section(section: Section, report: Path = REPORT, on: str | None = None) -> None:
+    """Put a section in the report between its markers, keeping everything else of the file."""
     begin, end = f"<!-- bench:{section.name}:begin -->", f"<!-- bench:{section.name}:end -->"
-    block = f"{begin}\n{section.markdown(machine())}\n{end}"
-    current = REPORT.read_text() if REPORT.exists() else "# Benchmarks\n"
+    block = f"{begin}\n{section.markdown(on or machine())}\n{end}"
+    current = report.read_text() if report.exists() else "# Benchmarks\n"
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
     updated = pattern.sub(lambda _: block, current) if pattern.search(current) else current.rstrip() + "\n\n" + block + "\n"
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(updated)
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(updated)
