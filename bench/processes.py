@@ -53,7 +53,8 @@ class Gunicorn:
     def workers(self) -> list[int]:
         return children(self.popen.pid)
 
-    def stop(self) -> None:
+    def stop(self, keep_log: bool = False) -> None:
+        """Stop the server; its log is removed unless asked to keep it (a failed run points to it)."""
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGTERM)
             try:
@@ -61,13 +62,14 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait()
-        self.log_path.unlink(missing_ok=True)
+        if not keep_log:
+            self.log_path.unlink(missing_ok=True)
 
     def __enter__(self) -> "Gunicorn":
         return self
 
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+    def __exit__(self, kind, error, traceback) -> None:
+        self.stop(keep_log=error is not None)
 
 
 def _stat(pid: int) -> list[str] | None:
