@@ -27,6 +27,11 @@ class LoadRun:
     client_cpu_seconds: float
 
 
+def split(total: int, parts: int) -> list[int]:
+    """Share total out in parts that differ by one at most."""
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
+
+
 def _client(scenario_path: str, url: str, callers: int, concurrency: int, first_person: int,
             barrier, results) -> None:
     scenario = load_scenario(Path(scenario_path))
@@ -43,10 +48,8 @@ def drive(scenario_path: Path, url: str, callers: int, concurrency: int, first_p
     context = multiprocessing.get_context("fork")
     processes = max(1, min(processes, callers, concurrency))
     barrier, results = context.Barrier(processes + 1), context.Queue()
-    shares = [callers // processes + (1 if i < callers % processes else 0) for i in range(processes)]
-    threads = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
     workers, first = [], first_person
-    for share, width in zip(shares, threads):
+    for share, width in zip(split(callers, processes), split(concurrency, processes)):
         workers.append(context.Process(target=_client, args=(str(scenario_path), url, share, width, first,
                                                              barrier, results)))
         first += share

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 
 from bench.common import Section, create_postgres_database, drop_postgres_database, flask
-from bench.load import drive
+from bench.load import drive, split
 from bench.processes import Gunicorn, rss_mib
 from bench.steps import REGISTRATION, SECRET
 
@@ -39,8 +39,7 @@ def _measure(section: Section, url: str, calls: int, warmup: int) -> None:
         drive(REGISTRATION, server.url, warmup, concurrency, 0)
         samples = [(0, rss_mib(worker))]
         done, failed = 0, 0
-        for round_ in range(ROUNDS):
-            share = calls // ROUNDS + (1 if round_ < calls % ROUNDS else 0)
+        for share in split(calls, ROUNDS):
             report = drive(REGISTRATION, server.url, share, concurrency, warmup + done).report
             done += share
             failed += report.callers - report.completed

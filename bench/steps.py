@@ -45,6 +45,11 @@ def settings(quick: bool) -> dict[str, int]:
             "warmup": int(os.environ.get("BENCH_WARMUP_CALLERS", 8 if quick else 100))}
 
 
+def light_callers(sizes: dict[str, int]) -> int:
+    """Return how many calls the light-load run plays: a third of the full run's."""
+    return max(1, sizes["callers"] // 3)
+
+
 def run(quick: bool) -> Section:
     sizes = settings(quick)
     section = Section("steps", "Call steps", "scripts/bench steps")
@@ -77,7 +82,7 @@ def _bare(sizes: dict[str, int]) -> Measured:
 def _voice_server(name: str, database_url: str, sizes: dict[str, int], light_load: bool = False) -> list[Measured]:
     """Measure the voice server at full load and, when asked, at a light load (LIGHT_CONCURRENCY at a time)."""
     print(f"  the voice server over {name} ...", flush=True)
-    light = {**sizes, "callers": max(1, sizes["callers"] // 3), "concurrency": LIGHT_CONCURRENCY}
+    light = {**sizes, "callers": light_callers(sizes), "concurrency": LIGHT_CONCURRENCY}
     environment = {"DATABASE_URL": database_url, "IVR_SECRET_KEY": SECRET, "IVR_SMS_SENDER": "off"}
     people = sizes["warmup"] + sizes["callers"] + (light["callers"] if light_load else 0)
     flask("db", "upgrade", env=environment, capture=True)
@@ -142,7 +147,7 @@ def _report(section: Section, measured: list[Measured], sizes: dict[str, int]) -
         "bench/scenarios/bare_call.yaml, as many requests against bench/bare_app.py.",
         "Client, server and database share the machine's cores: CPU per step says where they go (the "
         "database's is that of every PostgreSQL process of the machine during the run).",
-        f"The light-load run: {max(1, sizes['callers'] // 3)} more calls on the same PostgreSQL server, "
+        f"The light-load run: {light_callers(sizes)} more calls on the same PostgreSQL server, "
         f"{LIGHT_CONCURRENCY} at a time: the latency of a step when the machine is not saturated.",
         "SMS are queued in the outbox by the steps and not sent (IVR_SMS_SENDER=off): sending is the SMS "
         "workers' job, outside the call path.",
