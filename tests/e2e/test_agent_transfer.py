@@ -1,5 +1,7 @@
 """An agent transfers a live call into a flow: the session is prepared, Twilio redirects the call there."""
 
+from contextlib import contextmanager
+
 import pytest
 
 from tests.agent_support import (AgentApi, agent_actions, agent_events, call_session, follow_the_redirect,
@@ -292,14 +294,24 @@ def test_a_twilio_that_cannot_be_reached_is_a_502(app_unreachable_twilio, twilio
 
 @pytest.fixture
 def app_unreachable_twilio(settings, twilio_api):
+    with an_agent_and_a_caller_at_the_advisor({**settings, "TWILIO_API_BASE_URL": "http://127.0.0.1:9"},
+                                              twilio_api) as pair:
+        yield pair
+
+
+@contextmanager
+def an_agent_and_a_caller_at_the_advisor(app_settings, twilio_api):
+    """Build an app with these settings, an agent's API on it and a caller waiting for an advisor."""
     from ivr import create_app, runtime_of
     from ivr.simulator.caller import SimulatedCaller
 
-    app = create_app({**settings, "TWILIO_API_BASE_URL": "http://127.0.0.1:9"})
-    caller = SimulatedCaller.in_process(app)
-    reach_the_advisor(caller, twilio_api)
-    yield AgentApi(app, new_agent(runtime_of(app))), caller
-    runtime_of(app).store.dispose()
+    app = create_app(app_settings)
+    try:
+        caller = SimulatedCaller.in_process(app)
+        reach_the_advisor(caller, twilio_api)
+        yield AgentApi(app, new_agent(runtime_of(app))), caller
+    finally:
+        runtime_of(app).store.dispose()
 
 
 # Where Twilio is sent: never to a host the agent's request names.
@@ -324,11 +336,6 @@ def test_with_a_public_url_the_redirect_goes_there_whatever_the_host_header(publ
 
 @pytest.fixture
 def public_app(settings, twilio_api):
-    from ivr import create_app, runtime_of
-    from ivr.simulator.caller import SimulatedCaller
-
-    app = create_app({**settings, "PUBLIC_BASE_URL": "https://ivr.example.ma"})
-    caller = SimulatedCaller.in_process(app)
-    reach_the_advisor(caller, twilio_api)
-    yield AgentApi(app, new_agent(runtime_of(app))), caller
-    runtime_of(app).store.dispose()
+    with an_agent_and_a_caller_at_the_advisor({**settings, "PUBLIC_BASE_URL": "https://ivr.example.ma"},
+                                              twilio_api) as pair:
+        yield pair
