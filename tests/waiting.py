@@ -20,7 +20,7 @@ def wait_until(condition: Callable[[], T], what: str, within: float = PATIENCE, 
 
     Exceptions of the `ignoring` types count as "not yet" (a server still starting refuses connections
     or times out); any other exception ends the wait at once. `describe` adds context to the failure
-    (a server's log, the last value seen).
+    (a server's log); the failure names `what`, the last value seen, and chains the last exception ignored.
     """
     deadline = time.monotonic() + within
     last: object = None
@@ -34,5 +34,7 @@ def wait_until(condition: Callable[[], T], what: str, within: float = PATIENCE, 
                 return last  # type: ignore[return-value]
         if time.monotonic() >= deadline:
             detail = f"\n{describe()}" if describe else ""
-            raise WaitTimedOut(f"waited {within:g} s for {what}; last seen: {last!r}{detail}")
+            # The last exception ignored is the cause: its traceback says where the wait was stuck.
+            cause = last if isinstance(last, BaseException) else None
+            raise WaitTimedOut(f"waited {within:g} s for {what}; last seen: {last!r}{detail}") from cause
         time.sleep(every)
