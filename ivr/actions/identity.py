@@ -52,11 +52,15 @@ def cin_lockout(ctx) -> str:
 
 @action("verify_identity", outcomes={"verified", "mismatch", "third_mismatch", "locked"})
 def verify_identity(ctx) -> str:
-    """Match CIN digits and birth date against one pre-registration; count a failure otherwise."""
+    """Match CIN digits and birth date against one pre-registration unless locked out; count a failure otherwise."""
     cin_key, born_key = ctx.slot("cin"), ctx.slot("birth_date")
+    ctx.drop_slots("birth_date")
+    # Checked again here, under the locks that record failures: the call may have waited at the
+    # birth-date question while other calls locked the CIN or the number.
+    if lockouts.hold_unless_locked(ctx.db, cin_key, ctx.call.from_number, ctx.now):
+        return "locked"
     candidates = ctx.db.scalars(select(PreRegistration).where(PreRegistration.cin_digits_key == cin_key)).all()
     matches = [p for p in candidates if hmac.compare_digest(p.birth_date_key, born_key)]
-    ctx.drop_slots("birth_date")
     if len(matches) == 1:
         ctx.call.identity_verified = True
         ctx.call.pre_registration_id = matches[0].id
