@@ -1,40 +1,56 @@
-"""Real processes for the tests of a deployment: gunicorn servers, SMS workers, a cuttable TCP proxy."""
+"""Real processes for the tests of a deployment: gunicorn servers, SMS workers, a cuttable TCP proxy.
+
+The processes run on the interpreter running the tests (`sys.executable -m gunicorn`), so the tests
+run from any virtual environment or none.
+"""
 from __future__ import annotations
 
 import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import requests
 
 from ivr.simulator.transports import HttpTransport, RawResponse
+from tests.waiting import wait_until
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
-BIN = PROJECT_DIR / ".venv" / "bin"
-# How long a process may take to start on a slow, shared CI machine (a wait, not an assertion).
-START_WITHIN = 90.0
 
 
-def free_port() -> int:
-    """Return a TCP port of 127.0.0.1 that nothing listens on (now)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+class ProcessExited(RuntimeError):
+    """A child process of the tests ended while the test waited for it."""
+
+
+def bound_socket(port: int = 0) -> socket.socket:
+    """Return a TCP socket bound to 127.0.0.1 (a free port by default), not listening: connections are refused.
+
+    Holding the port bound closes the race of picking a free port and binding it later (another
+    process may take it meanwhile).
+    """
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 class Process:
     """A child process of the tests, its output in a log file, stopped with SIGTERM."""
 
-    def __init__(self, command: list[str], environment: dict[str, str], log_path: Path):
+    def __init__(self, command: list[str], environment: dict[str, str], log_path: Path,
+                 pass_fds: tuple[int, ...] = ()):
         self.log_path = log_path
         self._log = log_path.open("wb")
         self.popen = subprocess.Popen(command, cwd=PROJECT_DIR, env={**os.environ, **environment},
-                                      stdout=self._log, stderr=subprocess.STDOUT)
+                                      stdout=self._log, stderr=subprocess.STDOUT, pass_fds=pass_fds)
 
     def stop(self, timeout: float = 60.0) -> int:
         """Ask the process to end (SIGTERM), wait for it, and return its exit status."""
@@ -51,28 +67,41 @@ class Process:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def check_running(self) -> None:
+        """Raise ProcessExited, with the process's log, if it has ended."""
+        if self.popen.poll() is not None:
+            raise ProcessExited(f"{self.popen.args[1:4]} exited with {self.popen.returncode}:\n{self.log()}")
+
 
 class Server(Process):
-    """The voice server under gunicorn, with the repository's gunicorn.conf.py, on a port of its own."""
+    """The voice server under gunicorn, with the repository's gunicorn.conf.py, on a port of its own.
+
+    The test binds the port and gunicorn inherits the socket (`--bind fd://N`): no other process
+    can take the port between the two, and connections are refused until gunicorn listens.
+    """
 
     def __init__(self, environment: dict[str, str], log_path: Path, workers: int = 2):
-        self.port = free_port()
+        listener = bound_socket()
+        self.port = listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}", "app:app"]
-        super().__init__(command, {**environment, "WEB_CONCURRENCY": str(workers)}, log_path)
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+                   "--bind", f"fd://{listener.fileno()}", "app:app"]
+        try:
+            super().__init__(command, {**environment, "WEB_CONCURRENCY": str(workers)}, log_path,
+                             pass_fds=(listener.fileno(),))
+        finally:
+            listener.close()  # gunicorn has its own copy: once it exits, connections are refused
 
     def wait_until_listening(self) -> None:
-        """Wait until /health answers at all (200 or 503); fail with the server's log otherwise."""
-        deadline = time.monotonic() + START_WITHIN
-        while time.monotonic() < deadline:
-            if self.popen.poll() is not None:
-                raise RuntimeError(f"the server exited with {self.popen.returncode}:\n{self.log()}")
-            try:
-                requests.get(self.url + "/health", timeout=10)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        raise RuntimeError(f"the server did not listen within {START_WITHIN} s:\n{self.log()}")
+        """Wait until /health answers at all (200 or 503); fail at once, with the log, if the server exits."""
+
+        def answers() -> int:
+            self.check_running()
+            return requests.get(self.url + "/health", timeout=10).status_code
+
+        # A server still starting refuses connections, or accepts one and answers late (busy machine).
+        wait_until(answers, f"the server on {self.url} to answer /health",
+                   ignoring=(requests.ConnectionError, requests.Timeout), describe=self.log)
 
     def health(self) -> int:
         return requests.get(self.url + "/health", timeout=30).status_code
@@ -80,7 +109,8 @@ class Server(Process):
 
 def sms_worker(environment: dict[str, str], log_path: Path) -> Process:
     """Start `flask --app app sms worker`."""
-    return Process([str(BIN / "flask"), "--app", "app", "sms", "worker", "--interval", "0.2"], environment, log_path)
+    command = [sys.executable, "-m", "flask", "--app", "app", "sms", "worker", "--interval", "0.2"]
+    return Process(command, environment, log_path)
 
 
 class AlternatingHttpTransport:
@@ -111,7 +141,10 @@ class TcpProxy:
     def __init__(self, upstream_url: str):
         upstream = urlsplit(upstream_url)
         self.upstream = (upstream.hostname or "127.0.0.1", upstream.port or 5432)
-        self.port = free_port()
+        # Bound from the start and between a cut and a restore (refusing connections), so that no
+        # other process takes the port meanwhile.
+        self._bound = bound_socket()
+        self.port = self._bound.getsockname()[1]
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         self._listener: socket.socket | None = None
@@ -125,9 +158,7 @@ class TcpProxy:
 
     def start(self) -> "TcpProxy":
         """Listen and relay every connection."""
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self.port))
+        listener = self._bound
         listener.listen(64)
         self._listener = listener
         threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
@@ -142,6 +173,8 @@ class TcpProxy:
             _close(listener)  # shutdown() first: it wakes the accept() blocked on it, and stops listening
         for sock in sockets:
             _close(sock)
+        if listener is not None:
+            self._bound = bound_socket(self.port)  # a socket cannot stop listening and stay bound: bind anew
 
     restore = start
 
@@ -169,7 +202,12 @@ class TcpProxy:
         return self.start()
 
     def __exit__(self, *_exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Cut, and free the port."""
         self.cut()
+        self._bound.close()
 
 
 def _pump(source: socket.socket, sink: socket.socket) -> None:

@@ -1,6 +1,4 @@
 """The health check, and a server that starts while PostgreSQL is unreachable."""
-import time
-
 import pytest
 from sqlalchemy import event, func, select
 
@@ -10,9 +8,10 @@ from ivr.models import CallEvent, NumberCounter, Registration, SmsOutbox
 from ivr.simulator.caller import SimulatedCaller
 from tests.conftest import AMINA, PEOPLE_CSV
 from tests.postgres import postgres_database
+from tests.waiting import wait_until
 
 from .conftest import Voice, choose, complete, identify
-from .servers import START_WITHIN, TcpProxy
+from .servers import TcpProxy
 
 
 def test_the_health_check_says_ok_while_the_database_answers(app):
@@ -34,21 +33,18 @@ def test_a_server_started_while_postgresql_is_unreachable_apologises_then_works_
             assert turn.dial is not None and turn.dial.number == app.config["ADVISOR_NUMBER"]
 
             proxy.start()
-            deadline = time.monotonic() + START_WITHIN
-            while app.test_client().get("/health").status_code != 200 and time.monotonic() < deadline:
-                time.sleep(0.2)
+            wait_for_health(app)
             assert import_liaison_list(rt, PEOPLE_CSV.splitlines(keepends=True)).imported == 4
             turn = complete(SimulatedCaller.in_process(app, from_number=AMINA.mobile), AMINA)
             assert "Votre numéro d'immatriculation est" in turn.heard_text()
         finally:
             rt.store.dispose()
-            proxy.cut()
+            proxy.close()
 
 
 def wait_for_health(app) -> None:
-    deadline = time.monotonic() + START_WITHIN
-    while app.test_client().get("/health").status_code != 200 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    """Wait until the app's health check says ok: PostgreSQL is reachable again."""
+    wait_until(lambda: app.test_client().get("/health").status_code == 200, "the health check to say ok")
 
 
 @pytest.mark.postgres

@@ -1,7 +1,6 @@
 """A deployment: gunicorn server processes and SMS workers over one PostgreSQL database."""
-import time
-
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from ivr import create_app, numbers, runtime_of
@@ -12,9 +11,10 @@ from tests.concurrency import all_at_once
 from tests.conftest import ACCOUNT_SID, AMINA, AUTH_TOKEN, MEHDI, PEOPLE_CSV
 from tests.integration.sms_support import add_registration, ask
 from tests.postgres import postgres_database
+from tests.waiting import wait_until
 
 from .conftest import Voice, choose, identify
-from .servers import START_WITHIN, AlternatingHttpTransport, Server, TcpProxy, sms_worker
+from .servers import AlternatingHttpTransport, Server, TcpProxy, sms_worker
 from .test_concurrent_calls import crowd_csv
 
 pytestmark = pytest.mark.postgres
@@ -90,8 +90,14 @@ def test_a_call_whose_webhooks_alternate_between_two_server_processes_completes(
         call = db.scalars(select(CallSession).where(CallSession.call_sid == caller.call_sid)).one()
     assert registration.mobile == AMINA.mobile and numbers.is_valid(registration.number)
     assert call.status == "ended"
-    access_log = "".join(server.log() for server in servers)
-    assert '"POST /voice/step" 200' in access_log and "seq=" not in access_log  # no query strings logged
+
+    def access_log() -> str:
+        return "".join(server.log() for server in servers)
+
+    # gunicorn writes a request's access line after its response went out: wait for every line.
+    wait_until(lambda: access_log().count('"POST /voice/') >= len(transport.sent_to),
+               f"the access lines of the {len(transport.sent_to)} webhooks", describe=access_log)
+    assert '"POST /voice/step" 200' in access_log() and "seq=" not in access_log()  # no query strings logged
 
 
 def test_fifty_registrations_completed_at_once_on_two_servers_get_fifty_distinct_numbers(servers, operator):
@@ -121,9 +127,14 @@ def test_two_sms_workers_over_one_outbox_send_each_sms_exactly_once(operator, en
     workers = [sms_worker(environment, tmp_path / f"worker-{i}.log") for i in range(2)]
     try:
         unsent = select(func.count()).select_from(SmsOutbox).where(SmsOutbox.status.in_(["pending", "sending"]))
-        deadline = time.monotonic() + START_WITHIN
-        while count(operator, unsent) and time.monotonic() < deadline:
-            time.sleep(0.2)
+
+        def all_sent() -> bool:
+            for worker in workers:
+                worker.check_running()
+            return count(operator, unsent) == 0
+
+        wait_until(all_sent, f"two workers to send {QUEUED_SMS} SMS",
+                   describe=lambda: "\n".join(worker.log() for worker in workers))
     finally:
         statuses = [worker.stop() for worker in workers]
     logs = "\n".join(worker.log() for worker in workers)
@@ -160,9 +171,8 @@ def test_a_call_that_loses_the_database_hears_the_apology_and_the_next_call_work
             assert server.health() == 503
 
             proxy.restore()
-            deadline = time.monotonic() + START_WITHIN
-            while server.health() != 200 and time.monotonic() < deadline:
-                time.sleep(0.2)
+            wait_until(lambda: server.health() == 200, "the server's health check to say ok again",
+                       ignoring=(requests.Timeout,), describe=server.log)
             after = voice.session(caller)
             assert (after.seq, after.flow, after.state) == (before.seq, before.flow, before.state)
             assert count(operator, select(func.count()).select_from(CallEvent)) == events
