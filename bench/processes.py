@@ -9,46 +9,85 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import requests
 
 from bench.common import PROJECT_DIR
 
-GUNICORN = Path(sys.executable).with_name("gunicorn")
+T = TypeVar("T")
+GUNICORN = Path(sys.executable).with_name("gunicorn")  # prefer [sys.executable, "-m", "gunicorn"], as Gunicorn does
 TICKS = os.sysconf("SC_CLK_TCK")
-START_WITHIN = 90.0
+START_WITHIN = 90.0  # how long a server may take to start on a slow, shared machine
 
 
 def free_port() -> int:
+    """Return a port free now (another process may take it before it is bound: Gunicorn binds its own)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
+class WaitTimedOut(RuntimeError):
+    """What a benchmark waited for did not happen in time."""
+
+
+def wait_until(condition: Callable[[], T], what: str, within: float = START_WITHIN, every: float = 0.1,
+               ignoring: tuple[type[BaseException], ...] = (), describe: Callable[[], str] | None = None) -> T:
+    """Call condition until it returns something truthy, and return that; raise WaitTimedOut after `within` s.
+
+    The benchmarks' copy of tests/waiting.py (bench does not import the tests): exceptions of the
+    `ignoring` types count as "not yet", any other ends the wait at once.
+    """
+    deadline = time.monotonic() + within
+    last: object = None
+    while True:
+        try:
+            last = condition()
+        except ignoring as error:
+            last = error
+        else:
+            if last:
+                return last  # type: ignore[return-value]
+        if time.monotonic() >= deadline:
+            detail = f"\n{describe()}" if describe else ""
+            cause = last if isinstance(last, BaseException) else None
+            raise WaitTimedOut(f"waited {within:g} s for {what}; last seen: {last!r}{detail}") from cause
+        time.sleep(every)
+
+
 class Gunicorn:
-    """An app under the project's gunicorn.conf.py on 127.0.0.1, its log in a temporary file."""
+    """An app under the project's gunicorn.conf.py on 127.0.0.1, its log in a temporary file.
+
+    The benchmark binds the port and gunicorn inherits the socket (`--bind fd://N`): no other process
+    can take the port between the two. gunicorn runs on this interpreter (`-m gunicorn`).
+    """
 
     def __init__(self, app: str, environment: dict[str, str]):
-        self.port = free_port()
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", 0))
+        self.port = listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")[1])
-        command = [str(GUNICORN), "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{self.port}", app]
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"fd://{listener.fileno()}", app]
         env = {**os.environ, "PUBLIC_BASE_URL": self.url, **environment}
-        with self.log_path.open("wb") as log:
-            self.popen = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+        with listener, self.log_path.open("wb") as log:  # gunicorn keeps its own copy of the socket
+            self.popen = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                          pass_fds=(listener.fileno(),))
 
     def wait_until_answering(self, path: str = "/voice/status") -> None:
-        """Wait until every worker has started and the app answers (any status)."""
-        deadline = time.monotonic() + START_WITHIN
-        while time.monotonic() < deadline:
+        """Wait until the app answers (any status); fail at once if gunicorn exits."""
+
+        def answers() -> bool:
             if self.popen.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {self.popen.returncode}: see {self.log_path}")
-            try:
-                requests.post(self.url + path, timeout=10)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn did not answer within {START_WITHIN} s: see {self.log_path}")
+            requests.post(self.url + path, timeout=10)
+            return True
+
+        # Starting, it refuses connections, or accepts one and answers late on a busy machine.
+        wait_until(answers, f"gunicorn on {self.url} to answer (log: {self.log_path})",
+                   ignoring=(requests.ConnectionError, requests.Timeout))
 
     def workers(self) -> list[int]:
         return children(self.popen.pid)

@@ -1,4 +1,4 @@
-"""The tests and benchmarks run from any virtual environment, or none: they never name the project's .venv."""
+"""The tests run from any virtual environment, or none: they never name the project's .venv."""
 from pathlib import Path
 
 from ivr.settings import PROJECT_DIR
@@ -6,9 +6,9 @@ from ivr.settings import PROJECT_DIR
 THIS_FILE = Path(__file__).resolve()
 
 
-def test_no_test_or_benchmark_module_names_the_projects_venv():
+def test_no_test_module_names_the_projects_venv():
     """Tools run through the interpreter running the tests (sys.executable -m gunicorn), not .venv/bin."""
-    sources = [path for folder in ("tests", "bench") for path in sorted((PROJECT_DIR / folder).rglob("*.py"))]
+    sources = sorted((PROJECT_DIR / "tests").rglob("*.py"))
     naming = [str(path.relative_to(PROJECT_DIR)) for path in sources
               if path.resolve() != THIS_FILE and ".venv" in path.read_text(encoding="utf-8")]
     assert len(sources) > 20  # the scan really read the sources
