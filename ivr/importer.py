@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Iterable, Iterator, TextIO
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ivr import people
@@ -30,6 +30,9 @@ MAX_TEXT = 100  # the width of the name and source columns
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 # A category value shaped like this cannot be a CIN or a date, so it may be quoted back.
 QUOTABLE = re.compile(r"^[A-Za-z_\- ]{1,40}$")
+# Control characters other than tab, CR and LF (which a name's white space collapse turns into spaces): PostgreSQL
+# text refuses NUL, and none belongs in a list of names.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 STORED = ("cin_digits_key", "birth_date_key", "last_name", "first_name", "category", "mobile", "source")
 STAGED = ("cin_key", *STORED)  # a checked row's values, in this order
 # A chunk's merge runs past the store's statement timeout (set for webhooks) on a busy machine.
@@ -55,6 +58,18 @@ SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FR
 
 class ImportFileError(Exception):
     """The file cannot be imported at all: unreadable, not UTF-8, or without the expected header."""
+
+    def __init__(self, reason: str, line: int | None = None):
+        super().__init__(reason if line is None else f"line {line}: {reason}")
+        self.reason, self.line = reason, line
+
+
+class ImportStopped(Exception):
+    """An import that stopped part way: the report holds what was stored, lines 2 to `settled_through`."""
+
+    def __init__(self, line: int, reason: str, report: "ImportReport", settled_through: int):
+        super().__init__(f"line {line}: {reason}")
+        self.line, self.reason, self.report, self.settled_through = line, reason, report, settled_through
 
 
 @dataclass(frozen=True)
@@ -90,27 +105,34 @@ def import_liaison_list(
     checker = _RowChecker(runtime, categories or load_categories())
     report = ImportReport()
     seen: dict[bytes, int] = {}  # a prefix of each accepted CIN's digest -> its line
-    chunk: list[tuple] = []
+    chunk = _Chunk()
     records = _records(lines)
     _check_header(next(records, None))
     size = chunk_size or CHUNK_SIZES.get(runtime.store.engine.dialect.name, 1000)
+    line = 1
     with _ChunkWriter(runtime, report) as writer:
-        for line, fields in records:
-            if not "".join(fields).strip():
-                continue
-            key, values, reasons = checker.check(fields)
-            if key in seen:
-                reasons.append(f"duplicate of line {seen[key]} (same CIN)")
-            if reasons:
-                report.errors.append(RowError(line, "; ".join(reasons)))
-                continue
-            seen[key] = line
-            chunk.append(values)
-            if len(chunk) >= size:
-                writer.store(chunk)
-                chunk = []
-        if chunk:
+        try:
+            for line, fields in records:
+                joined = "".join(fields)
+                if not joined.strip():
+                    continue
+                key, values, reasons = checker.check(fields, CONTROL.search(joined) is not None)
+                if key in seen:
+                    reasons.append(f"duplicate of line {seen[key]} (same CIN)")
+                if reasons:
+                    report.errors.append(RowError(line, "; ".join(reasons)))
+                    continue
+                seen[key] = line
+                chunk.add(line, values)
+                if len(chunk.rows) >= size:
+                    writer.store(chunk)
+                    chunk = _Chunk()
             writer.store(chunk)
+            writer.wait()
+        except ImportFileError as error:  # the file breaks off there: store every row before it
+            raise writer.stopped(error.line or line + 1, error.reason, chunk) from None
+        except SQLAlchemyError as error:
+            raise writer.stopped(line + 1, "the database failed", None) from error
     return report
 
 
@@ -123,9 +145,17 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
             yield start, fields
             start = reader.line_num + 1
     except UnicodeDecodeError:
-        raise ImportFileError(f"the file is not UTF-8 text (at or after line {start})") from None
+        raise ImportFileError("the file is not UTF-8 text (at or after this line)", start) from None
     except csv.Error as error:
-        raise ImportFileError(f"line {start}: the CSV cannot be read ({error})") from None
+        hint = (f": a field of more than {csv.field_size_limit()} characters (a quote left open?)"
+                if "field limit" in str(error) else f" ({error})")
+        raise ImportFileError(f"the CSV cannot be read{hint}", start) from None
+
+
+def check_readable(lines: Iterable[str] | TextIO) -> None:
+    """Read a whole file as the import will, refusing it before anything is stored if it breaks off."""
+    for _ in _records(lines):
+        pass
 
 
 def _check_header(record: tuple[int, list[str]] | None) -> None:
@@ -151,12 +181,12 @@ class _RowChecker:
         self.codes = frozenset(categories.codes)
         self.birth_date_keys: dict[str, str] = {}  # valid dates only: at most some 45,000 since 1900
 
-    def check(self, fields: list[str]) -> tuple[bytes, tuple | None, list[str]]:
+    def check(self, fields: list[str], has_control: bool = False) -> tuple[bytes, tuple | None, list[str]]:
         """Return the row's CIN identity (b"" when unusable), its stored values (None when rejected) and faults."""
         if len(fields) != len(COLUMNS):
             return b"", None, [f"expected {len(COLUMNS)} columns, found {len(fields)}"]
         raw_cin, last_name, first_name, born, category, mobile, source = fields
-        reasons: list[str] = []
+        reasons = _control_characters(fields) if has_control else []
         cin = people.canonical_cin(raw_cin)
         if cin is None:
             reasons.append("CIN is empty" if not raw_cin.strip()
@@ -211,6 +241,16 @@ class _RowChecker:
         return f"category{quoted} is not one of the category codes"
 
 
+def _control_characters(fields: list[str]) -> list[str]:
+    """Name each column holding a control character, and the character (never the value)."""
+    reasons = []
+    for column, text in zip(COLUMNS, fields):
+        found = CONTROL.search(text)
+        if found:
+            reasons.append(f"{column} holds a control character (U+{ord(found.group()):04X})")
+    return reasons
+
+
 def _text(label: str, text: str, reasons: list[str]) -> str:
     """Return a name or source with its runs of spaces made one, noting when it is empty or too long."""
     value = " ".join(text.split())
@@ -221,40 +261,73 @@ def _text(label: str, text: str, reasons: list[str]) -> str:
     return value
 
 
+class _Chunk:
+    """Checked rows to store in one transaction, and the file lines they come from."""
+
+    def __init__(self):
+        self.rows: list[tuple] = []
+        self.first_line: int | None = None
+
+    def add(self, line: int, values: tuple) -> None:
+        if self.first_line is None:
+            self.first_line = line
+        self.rows.append(values)
+
+
 class _ChunkWriter:
     """Store chunks on a second thread, one at a time, while the next chunk is checked.
 
     The database's own work (on PostgreSQL, another process) then overlaps the checks, which hold
-    the interpreter; a chunk waits for the one before it, so at most two are held at once.
+    the interpreter; a chunk waits for the one before it, so at most two are held at once. A chunk
+    that fails leaves the lines before it settled: stored, or rejected as reported.
     """
 
     def __init__(self, runtime: Runtime, report: ImportReport):
         self.runtime, self.report = runtime, report
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store")
-        self.pending: Future | None = None
+        self.pending: tuple[Future, _Chunk] | None = None
+        self.failed: tuple[_Chunk, SQLAlchemyError] | None = None
 
-    def store(self, chunk: list[tuple]) -> None:
+    def store(self, chunk: _Chunk) -> None:
         """Wait for the chunk before, then start storing this one."""
-        self._wait()
-        self.pending = self.thread.submit(_store, self.runtime, chunk)
+        self.wait()
+        if chunk.rows:
+            self.pending = self.thread.submit(_store, self.runtime, chunk.rows), chunk
 
-    def _wait(self) -> None:
+    def wait(self) -> None:
+        """Wait for the chunk being stored, and count its rows."""
         if self.pending is not None:
-            inserted, updated, unchanged = self.pending.result()
-            self.pending = None
+            (future, chunk), self.pending = self.pending, None
+            try:
+                inserted, updated, unchanged = future.result()
+            except SQLAlchemyError as error:
+                self.failed = chunk, error
+                raise
             self.report.imported += inserted
             self.report.updated += updated
             self.report.unchanged += unchanged
+
+    def stopped(self, line: int, reason: str, last: _Chunk | None) -> ImportStopped:
+        """Store the rows before `line`, then return the error of an import stopped there (or at the chunk
+        that failed), with what was stored."""
+        try:
+            if last is not None:
+                self.store(last)
+            self.wait()
+        except SQLAlchemyError:
+            pass
+        if self.failed is not None:
+            chunk, error = self.failed
+            line = chunk.first_line
+            reason = f"the database failed ({type(getattr(error, 'orig', None) or error).__name__})"
+        self.report.errors = [error for error in self.report.errors if error.line < line]
+        return ImportStopped(line, reason, self.report, line - 1)
 
     def __enter__(self) -> "_ChunkWriter":
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
-        try:
-            if error is None:
-                self._wait()
-        finally:
-            self.thread.shutdown(wait=True)
+        self.thread.shutdown(wait=True)
 
 
 def _store(runtime: Runtime, chunk: list[tuple]) -> tuple[int, int, int]:

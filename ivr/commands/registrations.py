@@ -11,11 +11,11 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ivr import synthetic
-from ivr.importer import ImportFileError, ImportReport, import_liaison_list
+from ivr.importer import ImportFileError, ImportReport, ImportStopped, check_readable, import_liaison_list
 from ivr.settings import DATA_DIR
 
 DEMO_LIST = DATA_DIR / "demo" / "liaison.csv"
-EXIT_OK, EXIT_ROWS_REJECTED, EXIT_FILE_UNUSABLE = 0, 1, 2
+EXIT_OK, EXIT_ROWS_REJECTED, EXIT_FILE_UNUSABLE, EXIT_STOPPED = 0, 1, 2, 3
 PROGRESS_STEP = 1 << 20  # bytes read between two moves of the progress bar
 
 registrations = AppGroup("registrations", help="Import and inspect the liaison bodies' lists.")
@@ -43,24 +43,39 @@ def load_synthetic_command(count: int, start: int) -> None:
     """Import deterministic synthetic people (CINs SY9...) for load runs: person i is always the same."""
     if start + count > synthetic.MAX_PEOPLE:
         raise click.BadParameter(f"synthetic people are numbered 0 to {synthetic.MAX_PEOPLE - 1}")
-    report = import_liaison_list(current_app.extensions["ivr"], synthetic.csv_lines(start, count))
+    try:
+        report = import_liaison_list(current_app.extensions["ivr"], synthetic.csv_lines(start, count))
+    except ImportStopped as stopped:
+        click.get_current_context().exit(_print_stopped(stopped))
     _print(report)
     click.get_current_context().exit(EXIT_ROWS_REJECTED if report.errors else EXIT_OK)
 
 
 def _import(path: Path) -> int:
-    """Import one file with a progress bar on a terminal, print the report and return the exit status."""
+    """Import one file with a progress bar on a terminal, print the report and return the exit status.
+
+    The whole file is read once before the import, so that a file that breaks off part way (not UTF-8,
+    broken CSV, a huge field) imports nothing; a database failure part way is reported with the lines stored.
+    """
     try:
         _check_utf8(path)
+        with _text_lines(path.open("rb")) as lines:
+            check_readable(lines)
         with path.open("rb") as raw, _progress_bar(path) as bar:
-            counted = io.BufferedReader(_ReadCounter(raw, bar.update))
-            with io.TextIOWrapper(counted, encoding="utf-8-sig", newline="") as lines:
+            with _text_lines(io.BufferedReader(_ReadCounter(raw, bar.update))) as lines:
                 report = import_liaison_list(current_app.extensions["ivr"], lines)
     except (OSError, ImportFileError) as error:
         click.echo(f"{path}: {_describe(error)}", err=True)
         return EXIT_FILE_UNUSABLE
+    except ImportStopped as stopped:
+        return _print_stopped(stopped, path)
     _print(report)
     return EXIT_ROWS_REJECTED if report.errors else EXIT_OK
+
+
+def _text_lines(raw: io.BufferedIOBase) -> io.TextIOWrapper:
+    """Return a binary file's text, as the CSV reader needs it."""
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
 def _progress_bar(path: Path) -> click.progressbar:
@@ -101,7 +116,18 @@ def _describe(error: Exception) -> str:
     """Say why a file could not be imported."""
     if isinstance(error, OSError):
         return f"cannot read the file ({error.strerror or error})"
-    return str(error)
+    return str(error) if error.line is None else f"{error}: nothing was imported"
+
+
+def _print_stopped(stopped: ImportStopped, path: Path | None = None) -> int:
+    """Print what an import stopped part way stored, and where it stopped; return its exit status."""
+    _print(stopped.report)
+    stored = (f"lines 2-{stopped.settled_through} were imported or rejected as listed above"
+              if stopped.settled_through > 1 else "nothing was imported")
+    where = f"{path}: " if path else ""
+    click.echo(f"{where}stopped at line {stopped.line}: {stopped.reason}; {stored}, nothing from line "
+               f"{stopped.line} on: import the whole file again once the fault is mended", err=True)
+    return EXIT_STOPPED
 
 
 def _print(report: ImportReport) -> None:

@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 
 from ivr import people
 from ivr.db import Store
-from ivr.importer import ImportFileError, RowError, import_liaison_list
+from ivr.importer import ImportFileError, ImportStopped, RowError, import_liaison_list
 from ivr.models import PreRegistration, Registration
 from ivr.runtime import Runtime
 from tests.databases import BACKEND, stored_bytes
@@ -261,8 +261,10 @@ def test_a_mobile_removed_from_the_list_is_an_update(runtime):
 def test_a_store_that_fails_stops_the_import_with_its_error(runtime):
     with runtime.store.transaction() as session:
         session.execute(text("ALTER TABLE pre_registrations RENAME TO pre_registrations_gone"))
-    with pytest.raises(DBAPIError):
+    with pytest.raises(ImportStopped) as stopped:
         import_liaison_list(runtime, csv_lines(AMINA, OMAR))
+    assert isinstance(stopped.value.__cause__, DBAPIError)
+    assert (stopped.value.line, stopped.value.settled_through, stopped.value.report.imported) == (2, 1, 0)
 
 
 def test_a_birth_date_already_seen_is_still_checked_against_the_day_of_the_import(runtime):
