@@ -1,7 +1,6 @@
 """Credentials SMS: the outbox and its sender, against the local stand-in of Twilio's API."""
 import logging
 import socket
-import time
 from dataclasses import replace
 from datetime import timedelta
 
@@ -19,6 +18,7 @@ from tests.integration.sms_support import (
     ACCOUNT_SID, AUTH_TOKEN, START, add_registration, ask, make_runtime, password_in, rows,
 )
 from tests.concurrency import all_at_once
+from tests.waiting import PATIENCE, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -161,13 +161,12 @@ def test_a_send_twilio_refuses_is_failed_with_its_code_and_the_old_password_stay
 
 
 def test_a_send_that_cannot_reach_twilio_is_failed_and_changes_no_password(runtime, catalog):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed_port = probe.getsockname()[1]
-    runtime.settings["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{closed_port}"
     ask(runtime, add_registration(runtime), "CA1:1")
+    with socket.socket() as closed:  # bound, never listening: refuses connections, and no one else takes its port
+        closed.bind(("127.0.0.1", 0))
+        runtime.settings["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{closed.getsockname()[1]}"
 
-    assert send_pending(runtime, catalog) == 0
+        assert send_pending(runtime, catalog) == 0
 
     [row] = rows(runtime, SmsOutbox)
     assert (row.status, row.error_code) == ("failed", "transport")
@@ -213,7 +212,7 @@ def test_the_sender_thread_sends_a_queued_sms_as_soon_as_it_is_notified(runtime,
     try:
         ask(runtime, registration_id, "CA1:1")
         sender.notify()
-        [message] = stand_in.wait_for_messages(1, timeout=10)
+        [message] = stand_in.wait_for_messages(1, timeout=PATIENCE)
     finally:
         sender.stop()
     assert message["to"] == "+212612345678"
@@ -226,12 +225,10 @@ def test_the_sender_thread_logs_a_failed_round_and_goes_on(tmp_path, catalog, st
     sender = SmsSender(runtime, catalog, interval=0.05)
     sender.start()
     try:
-        deadline = time.monotonic() + 10
-        while "will try again" not in caplog.text and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: "will try again" in caplog.text, "the sender to log a failed round")
         Base.metadata.create_all(runtime.store.engine)
         ask(runtime, add_registration(runtime), "CA1:1")
-        stand_in.wait_for_messages(1, timeout=10)
+        stand_in.wait_for_messages(1, timeout=PATIENCE)
     finally:
         sender.stop()
         runtime.store.dispose()

@@ -1,6 +1,4 @@
 """Twilio's delivery reports: record_status, the /sms/status webhook, and real callbacks end to end."""
-import time
-
 import pytest
 from twilio.request_validator import RequestValidator
 
@@ -11,6 +9,7 @@ from ivr.simulator.twilio_api import TwilioApiStandIn
 from ivr.sms import record_status, send_pending
 from ivr.views.sms import sms_webhooks
 from tests.fakes import FakeClock
+from tests.waiting import wait_until
 from tests.integration.sms_support import (
     ACCOUNT_SID, AUTH_TOKEN, START, add_registration, ask, make_runtime, rows, sent_row,
 )
@@ -99,7 +98,7 @@ def test_twilios_status_callbacks_reach_the_webhook_and_mark_the_sms_delivered(a
         ask(runtime, add_registration(runtime), "CA1:1")
         assert send_pending(runtime, Catalog.load()) == 1
         assert api.wait_for_messages(1)[0]["status_callback"] == f"{served_app}/sms/status"
-        deadline = time.monotonic() + 10
-        while rows(runtime, SmsOutbox)[0].status != "delivered" and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: rows(runtime, SmsOutbox)[0].status == "delivered",
+                   "Twilio's status callbacks to mark the SMS delivered",
+                   describe=lambda: f"the stand-in's messages: {api.messages_to()}")
     assert rows(runtime, SmsOutbox)[0].status == "delivered"
