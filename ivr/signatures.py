@@ -6,6 +6,7 @@ import logging
 
 from flask import abort, current_app, request
 from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
 log = logging.getLogger(__name__)
 
@@ -19,16 +20,31 @@ def public_url() -> str:
     return base + path
 
 
+def repeated_with_different_values(params: MultiDict) -> list[str]:
+    """Return the names of the parameters given more than once with different values."""
+    return sorted(name for name in params if len(set(params.getlist(name))) > 1)
+
+
 def require_twilio_signature(view):
-    """Refuse with 403 any request whose signature does not match TWILIO_AUTH_TOKEN."""
+    """Refuse with 403 any request whose signature does not match TWILIO_AUTH_TOKEN.
+
+    Every value of every parameter is signed, as Twilio signs them. A signed request that still
+    gives one parameter two different values (Twilio never does) is refused with 400, so that no
+    view has to choose which one to believe.
+    """
 
     @functools.wraps(view)
     def checked(*args, **kwargs):
         validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
         signature = request.headers.get("X-Twilio-Signature", "")
-        if not validator.validate(public_url(), request.form.to_dict(), signature):
+        if not validator.validate(public_url(), request.form, signature):
             log.warning("refused a webhook with a bad signature on %s", request.path)
             abort(403)
+        repeated = repeated_with_different_values(request.form) + repeated_with_different_values(request.args)
+        if repeated:
+            log.warning("refused a signed webhook on %s giving %s more than one value", request.path,
+                        ", ".join(name[:40] for name in repeated[:5]))
+            abort(400)
         return view(*args, **kwargs)
 
     return checked
