@@ -4,9 +4,14 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
+from tests.waiting import PATIENCE, wait_until
 
-def all_at_once(actions: list[Callable[[], object]], timeout: float = 120) -> list:
-    """Run the actions in threads released together; return their results; re-raise the first failure."""
+
+def all_at_once(actions: list[Callable[[], object]], timeout: float = 3 * PATIENCE) -> list:
+    """Run the actions in threads released together; return their results; re-raise the first failure.
+
+    Fail loudly when some are still running after `timeout` s: their results would be missing.
+    """
     start, results, failures = threading.Barrier(len(actions)), [], []
 
     def run(action):
@@ -16,11 +21,15 @@ def all_at_once(actions: list[Callable[[], object]], timeout: float = 120) -> li
         except BaseException as error:  # noqa: BLE001 - re-raised below, in the test's thread
             failures.append(error)
 
-    threads = [threading.Thread(target=run, args=(action,)) for action in actions]
+    threads = [threading.Thread(target=run, args=(action,), daemon=True) for action in actions]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
+
+    def running() -> int:
+        return sum(thread.is_alive() for thread in threads)
+
+    wait_until(lambda: running() == 0, f"{len(actions)} actions run at once to end", within=timeout, every=0.05,
+               describe=lambda: f"{running()} still running; {len(failures)} failed so far: {failures[:3]!r}")
     if failures:
         raise failures[0]
     return results

@@ -18,5 +18,6 @@ def serving(app: Flask) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{server.server_port}"
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
+        server.shutdown()  # returns once serve_forever has
+        thread.join()
+        server.server_close()  # stop listening now: a late request is refused, not left waiting in the backlog

@@ -1,6 +1,9 @@
 """The tests' one wait: it returns what it waited for, or fails loudly with what that was."""
+import threading
+
 import pytest
 
+from tests.concurrency import all_at_once
 from tests.waiting import WaitTimedOut, wait_until
 
 
@@ -53,3 +56,12 @@ def test_an_exception_not_listed_ends_the_wait_at_once():
     with pytest.raises(RuntimeError, match="the server exited with 3"):
         wait_until(condition, "the server", within=30, every=0, ignoring=(ConnectionError,))
     assert condition.calls == 2
+
+
+def test_actions_run_at_once_that_are_still_running_after_the_time_out_fail_the_test():
+    release = threading.Event()
+    try:
+        with pytest.raises(WaitTimedOut, match="(?s)2 actions run at once to end.*1 still running"):
+            all_at_once([release.wait, lambda: "done"], timeout=0.2)
+    finally:
+        release.set()
