@@ -13,7 +13,7 @@ from ivr.simulator.played import play_lookup
 from ivr.simulator.recognise import Recogniser
 from ivr.simulator.replay import SMS_WAIT_SECONDS
 from ivr.simulator.sandbox import Sandbox
-from ivr.simulator.transports import FlaskTransport, HttpTransport, RawResponse, Transport
+from ivr.simulator.transports import HTTP_TIMEOUT, FlaskTransport, HttpTransport, RawResponse, Transport
 
 SANDBOX_BASE_URL = "http://localhost"
 # A running server's SMS wait in its outbox for a sender that looks every second or more (`sms worker
@@ -69,7 +69,7 @@ class RemoteTarget:
     """Calls to a running server; SMS read from its Twilio API stand-in when one is given."""
 
     def __init__(self, base_url: str, auth_token: str = DEMO_AUTH_TOKEN, sms_url: str | None = None,
-                 samples: list[float] | None = None, timeout: float = 10.0, catalog: Catalog | None = None):
+                 samples: list[float] | None = None, timeout: float = HTTP_TIMEOUT, catalog: Catalog | None = None):
         self.base_url, self.auth_token, self.timeout = base_url.rstrip("/"), auth_token, timeout
         self.sms_url = sms_url.rstrip("/") if sms_url else None
         self.samples = samples

@@ -7,6 +7,15 @@ from typing import Protocol
 import requests
 from flask import Flask
 
+from ivr.db import CONNECT_TIMEOUT, SQLITE_BUSY_TIMEOUT, STATEMENT_TIMEOUT_MS
+
+# The longest a webhook may wait on its database before it answers anyway (with the apology):
+# SQLite's writer lock, or a PostgreSQL connection and then a statement.
+SERVER_LONGEST_WAIT = max(SQLITE_BUSY_TIMEOUT, CONNECT_TIMEOUT + STATEMENT_TIMEOUT_MS / 1000)
+# Seconds the simulator waits for an answer: longer than the server may wait, with time to answer
+# after it, so that a slow step is reported as what the caller heard, not as a connection error.
+HTTP_TIMEOUT = SERVER_LONGEST_WAIT + 5.0
+
 
 class Unreachable(Exception):
     """The server could not be reached at all."""
@@ -50,7 +59,7 @@ class FlaskTransport:
 class HttpTransport:
     """Deliver requests to a running server over HTTP."""
 
-    def __init__(self, session: requests.Session | None = None, timeout: float = 10.0):
+    def __init__(self, session: requests.Session | None = None, timeout: float = HTTP_TIMEOUT):
         self.session = session or requests.Session()
         self.timeout = timeout
 
