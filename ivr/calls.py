@@ -157,7 +157,7 @@ def end_call(rt: Runtime, call_sid: str, status: str) -> bool:
 def fault_answer(rt: Runtime) -> str:
     """Return the apology TwiML for a fault; it needs no database."""
     hours = opening_hours(rt.settings)
-    closed = None if hours.is_open(rt.now()) else [Prompt("advisor.closed", hours_words(hours))]
+    closed = None if hours.is_open(rt.now()) else [Prompt("advisor.closed", hours_words(hours, rt.now()))]
     return twiml.fault(rt.catalog, list(LANGUAGES), rt.settings["ADVISOR_NUMBER"], closed, player=player_for(rt))
 
 

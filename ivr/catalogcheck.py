@@ -7,13 +7,17 @@ from ivr.actions.registry import ACTIONS
 from ivr.flowbook import FlowBook
 from ivr.prompts import LANGUAGES, Catalog, placeholders
 from ivr.sms import CREDENTIALS_PROMPT
+from ivr.spoken import MINUTE_KEYS
 
 # Keys said by code rather than named in flows/*.yaml, by who says them.
 SAID_BY_CODE = frozenset({
     *(f"digit.{d}" for d in range(10)), "digit_separator",              # ivr/speech.py: digits one by one
     *(f"month.{m}" for m in range(1, 13)), "month_year",                 # ivr/speech.py: months
     "date.first_of_month", "date.day_month_year",                        # ivr/speech.py: dates
-    *(f"day.{day}" for day in hours.DAYS), "time.hour", "time.hour_minute",  # opening hours (ivr/spoken.py)
+    *(f"day.{day}" for day in hours.DAYS), *(f"hour.{h}" for h in range(24)),  # opening hours (ivr/spoken.py)
+    *(f"period.{p}" for p in ("morning", "noon", "evening")), *MINUTE_KEYS.values(),
+    "hours.days", "hours.one_day", "hours.range", "hours.separator",
+    "hours.closed_now", "hours.closed_holiday", "hours.closed_today",  # ivr/actions/guidance.py: why closed
     "error.apology", "advisor.connecting", "common.goodbye", "advisor.closed",  # the fault answer (ivr/calls.py)
     CREDENTIALS_PROMPT,                                                  # the SMS (ivr/sms.py)
 })

@@ -1,38 +1,101 @@
-"""The advisors' opening hours (ADVISOR_HOURS, e.g. "mon-fri 08:30-16:30", local time)."""
+"""The advisors' opening hours: ranges of days and local times, closed on public holidays and on dates an
+operator adds (ADVISOR_HOURS "mon-fri 08:30-16:30; sat 09:00-12:00", ADVISOR_CLOSED_DATES "2026-12-31")."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-PATTERN = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)-(mon|tue|wed|thu|fri|sat|sun) (\d\d):(\d\d)-(\d\d):(\d\d)$")
+HOLIDAYS_COUNTRY = "MA"
+SAYABLE_MINUTES = (0, 15, 30, 45)  # the prompts say quarters ("والربع", "والنصف"), not any minute
+RANGE = re.compile(r"^(?P<first>[a-z]{3})(?:-(?P<last>[a-z]{3}))? +(?P<opens>\d\d:\d\d)-(?P<closes>\d\d:\d\d)$")
+EXAMPLE = "'mon-fri 08:30-16:30; sat 09:00-12:00'"
 
 
 @dataclass(frozen=True)
-class OpeningHours:
-    """Days (first to last, Monday = 0) and the local times advisors answer."""
+class Range:
+    """Days (first to last, Monday = 0) and the local times advisors answer on each of them."""
 
     first_day: int
     last_day: int
     opens: time
     closes: time
-    zone: ZoneInfo
 
-    def is_open(self, utc_now: datetime) -> bool:
-        """Tell whether advisors answer at a (naive UTC) moment."""
-        local = utc_now.replace(tzinfo=timezone.utc).astimezone(self.zone)
+    def covers(self, local: datetime) -> bool:
         return self.first_day <= local.weekday() <= self.last_day and self.opens <= local.time() < self.closes
 
 
-def parse(text: str, zone: str) -> OpeningHours:
-    """Parse ADVISOR_HOURS; raise ValueError on a malformed value."""
-    match = PATTERN.match(text.strip().lower())
-    if not match:
-        raise ValueError(f"ADVISOR_HOURS must look like 'mon-fri 08:30-16:30', not {text!r}")
-    first, last, oh, om, ch, cm = match.groups()
-    hours = OpeningHours(DAYS.index(first), DAYS.index(last), time(int(oh), int(om)), time(int(ch), int(cm)), ZoneInfo(zone))
-    if hours.first_day > hours.last_day or hours.opens >= hours.closes:
-        raise ValueError(f"ADVISOR_HOURS {text!r} is an empty range")
-    return hours
+@dataclass(frozen=True, eq=False)
+class OpeningHours:
+    """When advisors answer: ranges of days and hours, except on public holidays and closed dates."""
+
+    ranges: tuple[Range, ...]
+    zone: ZoneInfo
+    closed_dates: frozenset[date] = frozenset()
+    public_holidays: holidays.HolidayBase | None = None
+
+    def local(self, utc_now: datetime) -> datetime:
+        return utc_now.replace(tzinfo=timezone.utc).astimezone(self.zone)
+
+    def is_closed_day(self, utc_now: datetime) -> bool:
+        """Tell whether the local day of a (naive UTC) moment is a public holiday or a closed date."""
+        today = self.local(utc_now).date()
+        return today in self.closed_dates or (self.public_holidays is not None and today in self.public_holidays)
+
+    def is_open(self, utc_now: datetime) -> bool:
+        """Tell whether advisors answer at a (naive UTC) moment."""
+        local = self.local(utc_now)
+        return not self.is_closed_day(utc_now) and any(found.covers(local) for found in self.ranges)
+
+
+def parse_range(text: str, whole: str) -> Range:
+    """Parse one range ("mon-fri 08:30-16:30" or "sat 09:00-12:00"); raise ValueError when malformed."""
+    match = RANGE.match(text.strip())
+    if not match or match["first"] not in DAYS or (match["last"] or match["first"]) not in DAYS:
+        raise ValueError(f"ADVISOR_HOURS must look like {EXAMPLE}: {text.strip()!r} in {whole!r} is not a range")
+    first, last = DAYS.index(match["first"]), DAYS.index(match["last"] or match["first"])
+    opens, closes = clock_time(match["opens"], whole), clock_time(match["closes"], whole)
+    if first > last or opens >= closes:
+        raise ValueError(f"ADVISOR_HOURS {whole!r}: {text.strip()!r} is an empty range (days or times backwards)")
+    return Range(first, last, opens, closes)
+
+
+def clock_time(text: str, whole: str) -> time:
+    hour, minute = int(text[:2]), int(text[3:])
+    if hour > 23 or minute > 59:
+        raise ValueError(f"ADVISOR_HOURS {whole!r}: {text} is not a time of day")
+    if minute not in SAYABLE_MINUTES:
+        raise ValueError(f"ADVISOR_HOURS {whole!r}: {text} is not on a quarter hour (:00, :15, :30 or :45)")
+    return time(hour, minute)
+
+
+def parse_closed_dates(text: str) -> frozenset[date]:
+    """Parse ADVISOR_CLOSED_DATES ("2026-12-31,2027-01-02", may be empty); raise ValueError when malformed."""
+    found = set()
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            found.add(date.fromisoformat(item))
+        except ValueError:
+            raise ValueError(f"ADVISOR_CLOSED_DATES must be dates like 2026-12-31, separated by commas: "
+                             f"{item!r} is not one") from None
+    return frozenset(found)
+
+
+@lru_cache(maxsize=16)  # every advisor request asks; building the holiday calendar takes ~20 ms
+def parse(text: str, zone: str, closed_dates: str = "") -> OpeningHours:
+    """Parse ADVISOR_HOURS (ranges separated by ';') and ADVISOR_CLOSED_DATES; raise ValueError when malformed."""
+    parts = [part for part in text.lower().split(";") if part.strip()]
+    if not parts:
+        raise ValueError(f"ADVISOR_HOURS must look like {EXAMPLE}, not {text!r}")
+    try:
+        local_zone = ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"IVR_TIMEZONE must be a time zone such as Africa/Casablanca, not {zone!r}") from None
+    return OpeningHours(ranges=tuple(parse_range(part, text) for part in parts), zone=local_zone,
+                        closed_dates=parse_closed_dates(closed_dates),
+                        public_holidays=holidays.country_holidays(HOLIDAYS_COUNTRY))

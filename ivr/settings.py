@@ -23,8 +23,11 @@ DEFAULTS: dict[str, object] = {
     "TWILIO_SMS_FROM": "CNSS",
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
     "ADVISOR_NUMBER": "+212520194040",
-    # Days (mon..sun) and local hours when advisors answer, in IVR_TIMEZONE.
+    # Days (mon..sun) and local hours when advisors answer, in IVR_TIMEZONE; several ranges separated by ";"
+    # ("mon-fri 08:30-16:30; sat 09:00-12:00"), times on the quarter hour. Closed on Morocco's public holidays.
     "ADVISOR_HOURS": "mon-fri 08:30-16:30",
+    # Other dates advisors do not answer, e.g. "2026-12-31,2027-01-02" (local dates, comma-separated).
+    "ADVISOR_CLOSED_DATES": "",
     "IVR_TIMEZONE": "Africa/Casablanca",
     "PUBLIC_BASE_URL": "",
     "IVR_PROMPT_MODE": "say",
@@ -65,7 +68,7 @@ def local_secret_key(path: Path = DATA_DIR / "secret.key") -> str:
 
 def check(settings: dict) -> None:
     """Refuse settings that would fail mid-call; warn about demo values."""
-    hours.parse(str(settings["ADVISOR_HOURS"]), str(settings["IVR_TIMEZONE"]))
+    hours.parse(str(settings["ADVISOR_HOURS"]), str(settings["IVR_TIMEZONE"]), str(settings["ADVISOR_CLOSED_DATES"]))
     if settings["IVR_PROMPT_MODE"] not in ("say", "play"):
         raise ValueError(f"IVR_PROMPT_MODE must be 'say' or 'play', not {settings['IVR_PROMPT_MODE']!r}")
     if settings["TWILIO_AUTH_TOKEN"] == DEMO_AUTH_TOKEN and not settings.get("TESTING"):

@@ -48,10 +48,53 @@ class Word:
 
 @dataclass(frozen=True)
 class ClockTime:
-    """A time of day ("8 heures 30")."""
+    """A time of day on a quarter hour ("8 heures 30", "الثامنة والنصف صباحا")."""
 
     hour: int
     minute: int
+
+
+@dataclass(frozen=True)
+class DaysAndHours:
+    """Days (first to last, as "mon".."sun") and the times advisors answer on them."""
+
+    first_day: str
+    last_day: str
+    opens: ClockTime
+    closes: ClockTime
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Every range of the opening hours ("du lundi au vendredi, de 8 heures 30 à 16 heures 30, et le samedi, ...")."""
+
+    ranges: tuple[DaysAndHours, ...]
+
+
+MINUTE_KEYS = {0: "time.on_the_hour", 15: "time.quarter_past", 30: "time.half_past", 45: "time.three_quarters_past"}
+
+
+def say_clock_time(catalog: Catalog, language: str, value: ClockTime) -> str:
+    """Say a time of day with its part of the day where the language says one ("الرابعة والنصف مساء")."""
+    if value.minute not in MINUTE_KEYS:
+        raise ValueError(f"a time is said on a quarter hour, not at minute {value.minute}")
+    period = "morning" if value.hour < 12 else "noon" if value.hour < 14 else "evening"
+    return catalog.text(language, MINUTE_KEYS[value.minute], hour=catalog.text(language, f"hour.{value.hour}"),
+                        period=catalog.text(language, f"period.{period}"))
+
+
+def say_schedule(catalog: Catalog, language: str, schedule: Schedule) -> str:
+    """Say every range of days and hours, joined as one phrase."""
+    def days(found: DaysAndHours) -> str:
+        first, last = (catalog.text(language, f"day.{day}") for day in (found.first_day, found.last_day))
+        if found.first_day == found.last_day:
+            return catalog.text(language, "hours.one_day", day=first)
+        return catalog.text(language, "hours.days", first_day=first, last_day=last)
+
+    return catalog.text(language, "hours.separator").join(
+        catalog.text(language, "hours.range", days=days(found), opens=say_clock_time(catalog, language, found.opens),
+                     closes=say_clock_time(catalog, language, found.closes))
+        for found in schedule.ranges)
 
 
 def say_value(catalog: Catalog, language: str, value: object) -> str:
@@ -69,9 +112,9 @@ def say_value(catalog: Catalog, language: str, value: object) -> str:
     if isinstance(value, Word):
         return catalog.text(language, value.key)
     if isinstance(value, ClockTime):
-        if value.minute:
-            return catalog.text(language, "time.hour_minute", hour=value.hour, minute=f"{value.minute:02d}")
-        return catalog.text(language, "time.hour", hour=value.hour)
+        return say_clock_time(catalog, language, value)
+    if isinstance(value, Schedule):
+        return say_schedule(catalog, language, value)
     return str(value)
 
 

@@ -1,9 +1,11 @@
 """Information without identity (category dates) and the advisor's opening hours."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from ivr import hours
 from ivr.actions.registry import action, params
-from ivr.spoken import ClockTime, Day, Localized, Month, Word
+from ivr.spoken import ClockTime, Day, DaysAndHours, Localized, Month, Schedule, Word
 
 
 @params("info_dates", names={"choice", "due_month", "coverage_date"})
@@ -18,7 +20,7 @@ def info_dates(ctx) -> dict:
 
 
 def opening_hours(settings) -> hours.OpeningHours:
-    return hours.parse(settings["ADVISOR_HOURS"], settings["IVR_TIMEZONE"])
+    return hours.parse(settings["ADVISOR_HOURS"], settings["IVR_TIMEZONE"], settings.get("ADVISOR_CLOSED_DATES", ""))
 
 
 @action("advisor_hours", outcomes={"open", "closed"})
@@ -27,16 +29,20 @@ def advisor_hours(ctx) -> str:
     return "open" if opening_hours(ctx.rt.settings).is_open(ctx.now) else "closed"
 
 
-@params("opening_hours", names={"first_day", "last_day", "opens", "closes"})
+@params("opening_hours", names={"today", "hours"})
 def opening_hours_params(ctx) -> dict:
-    return hours_words(opening_hours(ctx.rt.settings))
+    return hours_words(opening_hours(ctx.rt.settings), ctx.now)
 
 
-def hours_words(found: hours.OpeningHours) -> dict:
-    """Return the opening hours as values prompts can say."""
-    return {
-        "first_day": Word(f"day.{hours.DAYS[found.first_day]}"),
-        "last_day": Word(f"day.{hours.DAYS[found.last_day]}"),
-        "opens": ClockTime(found.opens.hour, found.opens.minute),
-        "closes": ClockTime(found.closes.hour, found.closes.minute),
-    }
+def hours_words(found: hours.OpeningHours, utc_now: datetime | None = None) -> dict:
+    """Return the opening hours as values prompts can say, and why advisors do not answer at a moment."""
+    return {"today": Word(closed_reason(found, utc_now)), "hours": Schedule(tuple(
+        DaysAndHours(hours.DAYS[r.first_day], hours.DAYS[r.last_day], ClockTime(r.opens.hour, r.opens.minute),
+                     ClockTime(r.closes.hour, r.closes.minute)) for r in found.ranges))}
+
+
+def closed_reason(found: hours.OpeningHours, utc_now: datetime | None) -> str:
+    if utc_now is None or not found.is_closed_day(utc_now):
+        return "hours.closed_now"
+    in_holidays = found.public_holidays is not None and found.local(utc_now).date() in found.public_holidays
+    return "hours.closed_holiday" if in_holidays else "hours.closed_today"

@@ -9,7 +9,7 @@ from typing import Callable
 from ivr.prompts import Catalog
 
 # Keys that are pieces of other prompts (words of dynamic values, the SMS), never a whole <Say>.
-FRAGMENT_PREFIXES = ("digit", "month", "date.", "day.", "time.", "sms.")
+FRAGMENT_PREFIXES = ("digit", "month", "date.", "day.", "time.", "hour.", "hours.", "period.", "sms.")
 SECRET_FIELDS = ("password",)  # placeholders of an SMS that a transcript never shows
 HIDDEN = "‹hidden›"
 

@@ -38,4 +38,5 @@ def test_the_texts_to_render_cover_every_spoken_prompt_and_every_known_value_but
             assert category.label[language] in texts[language]
         assert not any("{password}" in t or "macnss.ma" in t for t in texts[language])
     assert "فاتح فبراير 2022" in texts["ar"] and "décembre 2021" in texts["fr"]
-    assert "الاثنين" in texts["ar"] and "8 heures 30" in texts["fr"]
+    assert "من الاثنين إلى الجمعة، من الثامنة والنصف صباحا إلى الرابعة والنصف مساء" in texts["ar"]
+    assert "du lundi au vendredi, de 8 heures 30 à 16 heures 30" in texts["fr"]
