@@ -13,7 +13,7 @@ from ivr.spoken import MINUTE_KEYS
 SAID_BY_CODE = frozenset({
     *(f"digit.{d}" for d in range(10)), "digit_separator",              # ivr/speech.py: digits one by one
     *(f"month.{m}" for m in range(1, 13)), "month_year",                 # ivr/speech.py: months
-    "date.first_of_month", "date.day_month_year",                        # ivr/speech.py: dates
+    "date.first_month_year", "date.day_month_year",                      # ivr/speech.py: dates
     *(f"day.{day}" for day in hours.DAYS), *(f"hour.{h}" for h in range(24)),  # opening hours (ivr/spoken.py)
     *(f"period.{p}" for p in ("morning", "noon", "evening")), *MINUTE_KEYS.values(),
     "hours.days", "hours.one_day", "hours.range", "hours.separator",

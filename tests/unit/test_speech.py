@@ -54,21 +54,21 @@ def test_other_days_are_said_as_numbers_in_french(catalog):
 
 
 def test_the_first_of_the_month_is_said_fatih_in_arabic(catalog):
-    assert spoken_date(catalog, "ar", date(2022, 2, 1)) == "فاتح فبراير 2022"
+    assert spoken_date(catalog, "ar", date(2022, 2, 1)) == "فاتح فبراير ألفين واثنين وعشرين"
 
 
-def test_other_days_are_said_as_numbers_in_arabic(catalog):
-    assert spoken_date(catalog, "ar", date(2022, 8, 15)) == "15 غشت 2022"
+def test_other_days_are_said_as_ordinals_in_arabic_words(catalog):
+    assert spoken_date(catalog, "ar", date(2022, 8, 15)) == "الخامس عشر من غشت ألفين واثنين وعشرين"
 
 
 def test_a_month_is_said_with_its_year(catalog):
     assert spoken_month(catalog, "fr", date(2021, 12, 1)) == "décembre 2021"
-    assert spoken_month(catalog, "ar", date(2021, 12, 1)) == "دجنبر 2021"
+    assert spoken_month(catalog, "ar", date(2021, 12, 1)) == "دجنبر ألفين وواحد وعشرين"
 
 
 @pytest.mark.parametrize("month", range(1, 13))
 def test_arabic_months_have_their_moroccan_names(catalog, month):
-    assert spoken_month(catalog, "ar", date(2022, month, 1)) == f"{MOROCCAN_MONTHS[month - 1]} 2022"
+    assert spoken_month(catalog, "ar", date(2022, month, 1)) == f"{MOROCCAN_MONTHS[month - 1]} ألفين واثنين وعشرين"
 
 
 def test_french_months_are_the_twelve_names_in_order(catalog):
