@@ -64,7 +64,8 @@ def unavailable_reason(voices: dict[str, VoiceSettings]) -> str | None:
 def engine_id() -> str:
     """Name the engine and its versions: part of every rendered file's name, so an upgrade re-renders."""
     espeak = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True, timeout=10).stdout
-    return f"pyttsx3 {metadata.version('pyttsx3')}; {espeak.split('Data at')[0].strip()}"
+    return (f"pyttsx3 {metadata.version('pyttsx3')}; soxr {metadata.version('soxr')}; "
+            f"{espeak.split('Data at')[0].strip()}")
 
 
 class Synthesizer:

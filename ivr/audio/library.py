@@ -23,7 +23,7 @@ from ivr.audio.engine import Synthesizer, VoiceSettings, engine_id
 
 log = logging.getLogger(__name__)
 
-AUDIO_FORMAT = "wav 8000 Hz mono s16, trimmed; resampled in integers, rounded"
+AUDIO_FORMAT = "wav 8000 Hz mono s16, trimmed; resampled by soxr (HQ) in floats, rounded"
 PIECE = r"[0-9a-f]{16}"
 PAUSE = r"p[0-9]{1,3}"  # under a second: a URL cannot ask for minutes of silence
 COMPOSITION = re.compile(rf"(?:{PIECE}|{PAUSE})(?:-(?:{PIECE}|{PAUSE})){{0,79}}")
