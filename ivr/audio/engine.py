@@ -19,6 +19,7 @@ from ivr.yamlfiles import read_yaml
 
 WORKER = Path(__file__).with_name("worker.py")
 RENDER_TIMEOUT = 30.0  # seconds for one text; a worker that takes longer is killed
+PYTTSX3_WAV_RATE = 22050  # the rate pyttsx3's espeak driver writes in every WAV header, whatever the voice
 
 
 class SynthesisError(Exception):
@@ -54,9 +55,12 @@ def unavailable_reason(voices: dict[str, VoiceSettings]) -> str | None:
     except metadata.PackageNotFoundError:
         return "pyttsx3 is not installed"
     for language, settings in voices.items():
-        probe = subprocess.run(["espeak-ng", "-q", "-v", settings.voice, "1"], capture_output=True, timeout=10)
+        probe = subprocess.run(["espeak-ng", "-v", settings.voice, "--stdout", "1"], capture_output=True, timeout=10)
         if probe.returncode != 0:
             return f"espeak-ng has no voice {settings.voice!r} (for {language})"
+        rate = int.from_bytes(probe.stdout[24:28], "little")  # a WAV header's sample rate
+        if rate != PYTTSX3_WAV_RATE:  # e.g. an MBROLA voice: pyttsx3 would label its audio at the wrong speed
+            return f"espeak-ng speaks voice {settings.voice!r} (for {language}) at {rate} Hz, not {PYTTSX3_WAV_RATE}"
     return None
 
 
