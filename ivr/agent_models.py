@@ -1,4 +1,5 @@
-"""Tables of the call-centre agents: their accounts, console sessions and the audit trail of what they did.
+"""Tables of the call-centre agents: their accounts, console sessions, the audit trail of what they did and the
+tokens refused.
 
 An agent's token and a console session's key are kept only as SHA-256 digests; the audit trail never holds a CIN or a
 birth date (an agent-identified person appears by their pre-registration id).
@@ -55,3 +56,21 @@ class AgentAction(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_agent_actions_agent_at", "agent_id", "at"),)
+
+
+class AgentTokenRefusal(Base):
+    """A refused agent token (append-only): when, from which client address, on which route, and why.
+
+    Never the token nor any digest of it. The rows of one address within a window limit its tries,
+    in every server process.
+    """
+
+    __tablename__ = "agent_token_refusals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    address: Mapped[str] = mapped_column(String(45))
+    route: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(20))
+
+    __table_args__ = (Index("ix_agent_token_refusals_address_at", "address", "at"),)

@@ -93,9 +93,13 @@ def list_agents(rt: Runtime) -> list[Agent]:
 
 def authenticate(rt: Runtime, token: str) -> AgentIdentity:
     """Return the active agent whose token this is."""
-    digest = token_digest(token or "")
     with rt.store.transaction() as db:
-        agent = db.scalars(select(Agent).where(Agent.token_hash == digest)).first()
+        return agent_of_token(db, token)
+
+
+def agent_of_token(db: Session, token: str) -> AgentIdentity:
+    """Return the active agent whose token this is, within a transaction."""
+    agent = db.scalars(select(Agent).where(Agent.token_hash == token_digest(token or ""))).first()
     if agent is None:
         raise BadToken("unknown agent token")
     if not agent.active:

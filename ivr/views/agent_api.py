@@ -1,7 +1,7 @@
 """The agents' JSON API: read the calls sent to advisors, transfer a live call into a flow (Bearer token).
 
 Answers are never cached (they hold callers' context); an unexpected failure is a JSON 500 that names
-no internals.
+no internals. Refused tokens are logged and recorded by client address, which too many turn away (429).
 """
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ivr import agents_transfer
-from ivr.agents import AgentDisabled, AgentError, BadToken, authenticate
+from ivr.agents import AgentDisabled, AgentError, BadToken
 from ivr.agents_context import UnknownCall, advisor_calls, call_context
+from ivr.agents_refusals import TooManyRefusals, authenticate_from
 from ivr.agents_sessions import SessionEnded
 from ivr.agents_transfer import (BadTransfer, CallFinished, NotConfigured, NotWithAdvisor, TwilioFailure,
                                  UnknownPerson, UnknownTarget)
+from ivr.views.clients import client_address, request_route
 
 log = logging.getLogger(__name__)
 bp = Blueprint("agent_api", __name__, url_prefix="/agent")
@@ -24,7 +26,7 @@ bp = Blueprint("agent_api", __name__, url_prefix="/agent")
 HTTP_STATUS = {
     BadToken: 401, AgentDisabled: 403, UnknownCall: 404, UnknownPerson: 404, UnknownTarget: 400,
     BadTransfer: 400, CallFinished: 409, NotWithAdvisor: 409, TwilioFailure: 502, SessionEnded: 401,
-    NotConfigured: 503,
+    NotConfigured: 503, TooManyRefusals: 429,
 }
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache", "X-Content-Type-Options": "nosniff"}
 
@@ -42,6 +44,8 @@ def error_answer(error: AgentError):
     response.status_code = http_status(error)
     if isinstance(error, BadToken):
         response.headers["WWW-Authenticate"] = 'Bearer realm="agents"'
+    if isinstance(error, TooManyRefusals):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 
@@ -66,16 +70,25 @@ def bearer_agent(view):
 
     @functools.wraps(view)
     def checked(*args, **kwargs):
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         try:
-            if scheme.lower() != "bearer" or not token.strip():
-                raise BadToken("an agent token is required: Authorization: Bearer <token>")
-            g.agent = authenticate(runtime(), token.strip())
+            g.agent = _agent_of_request()
             return view(*args, **kwargs)
         except AgentError as error:
             return error_answer(error)
 
     return checked
+
+
+def _agent_of_request():
+    """Return the agent of the request's bearer token, if the client's address may still try tokens."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip() if scheme.lower() == "bearer" else ""
+    try:
+        return authenticate_from(runtime(), token, client_address(), request_route())
+    except BadToken:
+        if not token:
+            raise BadToken("an agent token is required: Authorization: Bearer <token>") from None
+        raise
 
 
 @bp.get("/calls")

@@ -1,6 +1,8 @@
 """The agents' console: server-rendered pages, a login with the agent's token, CSRF-checked forms.
 
-Every answer forbids caching (pages show callers' context) and framing (clickjacking).
+Every answer forbids caching (pages show callers' context) and framing (clickjacking). The session
+cookie is Secure whenever the request came over HTTPS; refused tokens count against the client's
+address as the API's do.
 """
 from __future__ import annotations
 
@@ -10,13 +12,16 @@ import hmac
 import logging
 import secrets
 
-from flask import (Blueprint, Flask, abort, current_app, flash, g, redirect, render_template, request, session,
-                   url_for)
+from flask import (Blueprint, Flask, abort, current_app, flash, g, has_request_context, redirect, render_template,
+                   request, session, url_for)
+from flask.sessions import SecureCookieSessionInterface
 
 from ivr import agents, agents_sessions, agents_transfer
 from ivr.agents import AgentError
 from ivr.agents_context import advisor_calls
+from ivr.agents_refusals import TooManyRefusals, authenticate_from
 from ivr.views.agent_api import PRIVATE_HEADERS, http_status
+from ivr.views.clients import client_address, request_route
 
 log = logging.getLogger(__name__)
 bp = Blueprint("agent_console", __name__, url_prefix="/agent")
@@ -41,14 +46,26 @@ CONSOLE_HEADERS = {
 }
 
 
+class SecureOverHttps(SecureCookieSessionInterface):
+    """Flask's signed session cookie, marked Secure on any request that came over HTTPS.
+
+    request.is_secure is true behind a TLS-ending proxy too: gunicorn believes its X-Forwarded-Proto
+    when it is a trusted proxy (FORWARDED_ALLOW_IPS).
+    """
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
 def configure_sessions(app: Flask, secret: bytes) -> None:
     """Sign the console's session cookie with a key derived from the app's secret (unless one is set);
-    the cookie is not sent cross-site, and only over HTTPS when the public URL is."""
+    the cookie is not sent cross-site, and only over HTTPS when the request came over it or the public URL is."""
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = hmac.new(secret, b"agent console sessions", hashlib.sha256).hexdigest()
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     if str(app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
+    app.session_interface = SecureOverHttps()
 
 
 def runtime():
@@ -116,9 +133,12 @@ def login():
     if request.method == "GET":
         return render_template("agent/login.html")
     try:
-        agent = agents.authenticate(runtime(), request.form.get("token", "").strip())
-    except AgentError as error:
-        log.warning("agent console: sign-in refused (%s)", error.code)
+        agent = authenticate_from(runtime(), request.form.get("token", "").strip(), client_address(),
+                                  request_route())
+    except TooManyRefusals as error:
+        message = f"Too many wrong tokens were sent from your address: try again in {error.wait}."
+        return render_template("agent/login.html", error=message), 429, {"Retry-After": str(error.retry_after)}
+    except AgentError:
         return render_template("agent/login.html", error="Unknown token, or this agent is disabled."), 401
     agents_sessions.end_session(runtime(), session.get("console"), "replaced")
     session.clear()  # a new session (and CSRF token) for the signed-in agent
