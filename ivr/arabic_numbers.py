@@ -39,3 +39,20 @@ def day_of_month(n: int) -> str:
         return ORDINAL_UNITS[n % 10] + (" عشر" if n > 10 else "")
     tens = "ال" + TENS[n // 10]
     return f"{ORDINAL_UNITS[n % 10]} و{tens}" if n % 10 else tens
+
+
+FEMININE_UNITS = ("", "إحدى", "اثنتين", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثماني", "تسع")
+
+
+def minutes(n: int) -> str:
+    """Say a number of minutes from 1 to 59 with its noun ("دقيقتين", "عشر دقائق", "ثلاث وعشرين دقيقة")."""
+    if not 1 <= n <= 59:
+        raise ValueError(f"minutes says 1 to 59, not {n}")
+    if n <= 2:
+        return ("دقيقة واحدة", "دقيقتين")[n - 1]
+    if n <= 10:
+        return f"{('عشر' if n == 10 else FEMININE_UNITS[n])} دقائق"
+    if n < 20:
+        return f"{'اثنتي' if n == 12 else FEMININE_UNITS[n - 10]} عشرة دقيقة"
+    units, tens = n % 10, TENS[n // 10]
+    return f"{FEMININE_UNITS[units]} و{tens} دقيقة" if units else f"{tens} دقيقة"

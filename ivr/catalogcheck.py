@@ -7,7 +7,7 @@ from ivr.actions.registry import ACTIONS
 from ivr.flowbook import FlowBook
 from ivr.prompts import LANGUAGES, Catalog, placeholders
 from ivr.sms import CREDENTIALS_PROMPT
-from ivr.spoken import MINUTE_KEYS
+from ivr.spoken import MINUTE_KEYS, OTHER_MINUTES_KEY
 
 # Keys said by code rather than named in flows/*.yaml, by who says them.
 SAID_BY_CODE = frozenset({
@@ -15,7 +15,7 @@ SAID_BY_CODE = frozenset({
     *(f"month.{m}" for m in range(1, 13)), "month_year",                 # ivr/speech.py: months
     "date.first_month_year", "date.day_month_year",                      # ivr/speech.py: dates
     *(f"day.{day}" for day in hours.DAYS), *(f"hour.{h}" for h in range(24)),  # opening hours (ivr/spoken.py)
-    *(f"period.{p}" for p in ("morning", "noon", "evening")), *MINUTE_KEYS.values(),
+    *(f"period.{p}" for p in ("morning", "noon", "evening")), *MINUTE_KEYS.values(), OTHER_MINUTES_KEY,
     "hours.days", "hours.one_day", "hours.range", "hours.separator",
     "hours.closed_now", "hours.closed_holiday", "hours.closed_today",  # ivr/actions/guidance.py: why closed
     "error.apology", "advisor.connecting", "common.goodbye", "advisor.closed",  # the fault answer (ivr/calls.py)

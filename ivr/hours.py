@@ -12,7 +12,6 @@ import holidays
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOLIDAYS_COUNTRY = "MA"
-SAYABLE_MINUTES = (0, 15, 30, 45)  # the prompts say quarters ("والربع", "والنصف"), not any minute
 RANGE = re.compile(r"^(?P<first>[a-z]{3})(?:-(?P<last>[a-z]{3}))? +(?P<opens>\d\d:\d\d)-(?P<closes>\d\d:\d\d)$")
 EXAMPLE = "'mon-fri 08:30-16:30; sat 09:00-12:00'"
 
@@ -69,8 +68,6 @@ def clock_time(text: str, whole: str) -> time:
     hour, minute = int(text[:2]), int(text[3:])
     if hour > 23 or minute > 59:
         raise ValueError(f"ADVISOR_HOURS {whole!r}: {text} is not a time of day")
-    if minute not in SAYABLE_MINUTES:
-        raise ValueError(f"ADVISOR_HOURS {whole!r}: {text} is not on a quarter hour (:00, :15, :30 or :45)")
     return time(hour, minute)
 
 

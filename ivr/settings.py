@@ -24,7 +24,7 @@ DEFAULTS: dict[str, object] = {
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
     "ADVISOR_NUMBER": "+212520194040",
     # Days (mon..sun) and local hours when advisors answer, in IVR_TIMEZONE; several ranges separated by ";"
-    # ("mon-fri 08:30-16:30; sat 09:00-12:00"), times on the quarter hour. Closed on Morocco's public holidays.
+    # ("mon-fri 08:30-16:30; sat 09:00-12:00"). Closed on Morocco's public holidays.
     "ADVISOR_HOURS": "mon-fri 08:30-16:30",
     # Other dates advisors do not answer, e.g. "2026-12-31,2027-01-02" (local dates, comma-separated).
     "ADVISOR_CLOSED_DATES": "",

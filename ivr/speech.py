@@ -34,6 +34,11 @@ def spoken_month(catalog: Catalog, language: str, d: date) -> str:
     return catalog.text(language, "month_year", month=month, year=spoken_number(language, d.year))
 
 
+def spoken_minutes(language: str, n: int) -> str:
+    """Say minutes past the hour, with their noun where the language needs one ("عشر دقائق"), else as digits."""
+    return arabic_numbers.minutes(n) if language in NUMBERS_IN_WORDS else str(n)
+
+
 def spoken_number(language: str, n: int) -> str:
     """Say a number as words where the language's voice would not read digits right, else as digits."""
     return arabic_numbers.cardinal(n) if language in NUMBERS_IN_WORDS else str(n)

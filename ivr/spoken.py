@@ -71,16 +71,19 @@ class Schedule:
     ranges: tuple[DaysAndHours, ...]
 
 
-MINUTE_KEYS = {0: "time.on_the_hour", 15: "time.quarter_past", 30: "time.half_past", 45: "time.three_quarters_past"}
+MINUTE_KEYS = {0: "time.on_the_hour", 15: "time.quarter_past", 30: "time.half_past"}
+OTHER_MINUTES_KEY = "time.minutes"
 
 
 def say_clock_time(catalog: Catalog, language: str, value: ClockTime) -> str:
     """Say a time of day with its part of the day where the language says one ("الرابعة والنصف مساء")."""
-    if value.minute not in MINUTE_KEYS:
-        raise ValueError(f"a time is said on a quarter hour, not at minute {value.minute}")
+    from ivr import speech
+
     period = "morning" if value.hour < 12 else "noon" if value.hour < 14 else "evening"
-    return catalog.text(language, MINUTE_KEYS[value.minute], hour=catalog.text(language, f"hour.{value.hour}"),
-                        period=catalog.text(language, f"period.{period}"))
+    words = {"hour": catalog.text(language, f"hour.{value.hour}"), "period": catalog.text(language, f"period.{period}")}
+    if value.minute in MINUTE_KEYS:
+        return catalog.text(language, MINUTE_KEYS[value.minute], **words)
+    return catalog.text(language, OTHER_MINUTES_KEY, minutes=speech.spoken_minutes(language, value.minute), **words)
 
 
 def say_schedule(catalog: Catalog, language: str, schedule: Schedule) -> str:

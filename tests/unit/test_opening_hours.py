@@ -90,7 +90,7 @@ def test_a_closed_date_is_a_local_date():
 
 @pytest.mark.parametrize("value", [
     "", "mon-fri", "mon-fri 8:30-16:30", "lun-ven 08:30-16:30", "fri-mon 08:30-16:30", "mon-fri 16:30-08:30",
-    "mon-fri 08:30-16:30, sat 09:00-12:00", "mon-fri 08:30-24:00", "mon-fri 08:10-16:30", "mon-fri 08:30-16:30; sat",
+    "mon-fri 08:30-16:30, sat 09:00-12:00", "mon-fri 08:30-24:00", "mon-fri 08:60-16:30", "mon-fri 08:30-16:30; sat",
 ])
 def test_malformed_hours_are_refused_at_start_with_the_setting_named(value):
     with pytest.raises(ValueError, match="ADVISOR_HOURS"):
@@ -115,6 +115,9 @@ def test_an_unknown_time_zone_is_refused_at_start_with_the_setting_named():
     (9, 0, "التاسعة صباحا", "9 heures"),
     (11, 15, "الحادية عشرة والربع صباحا", "11 heures 15"),
     (13, 45, "الواحدة وخمس وأربعين دقيقة ظهرا", "13 heures 45"),
+    (8, 10, "الثامنة وعشر دقائق صباحا", "8 heures 10"),
+    (17, 2, "الخامسة ودقيقتين مساء", "17 heures 2"),
+    (23, 59, "الحادية عشرة وتسع وخمسين دقيقة مساء", "23 heures 59"),
 ])
 def test_a_time_is_said_as_words_with_its_part_of_the_day_in_arabic(catalog, hour, minute, arabic, french):
     assert say_value(catalog, "ar", ClockTime(hour, minute)) == arabic
