@@ -207,7 +207,9 @@ def provide(ctx: StepContext, state: State) -> dict[str, Any]:
 
 
 def listen_for(state: State) -> Listen:
-    """Return how to listen for a question's answer (a menu takes one key)."""
+    """Return how to listen for a question's answer (a menu takes one key, # included; an entry ends with #)."""
     spec = state.input
     num_digits = spec.get("num_digits", None if state.expect else 1)
-    return Listen(num_digits=num_digits, finish_on_key=spec.get("finish_on_key", "#"), timeout=spec.get("timeout", 6))
+    # A menu has no finish key: with Twilio's default '#', a lone # would arrive as silence, not as a key.
+    finish_on_key = spec.get("finish_on_key", "#" if state.expect else "")
+    return Listen(num_digits=num_digits, finish_on_key=finish_on_key, timeout=spec.get("timeout", 6))

@@ -2,6 +2,10 @@
 import re
 
 import pytest
+from flask import Flask, request
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from ivr.simulator.caller import SimulatedCaller
 
 from .conftest import choose, identify
 
@@ -64,6 +68,89 @@ def test_invalid_key_when_already_registered_says_the_choice_is_not_valid(phone,
     assert voice.said(caller) == ["completion.already_complete_invalid"]
     assert "n'est pas valide" in turn.heard_text() and "pas entendu" not in turn.heard_text()
     assert turn.gather is not None
+
+
+# 11. # at a menu is a key: an invalid one there.
+
+def test_hash_alone_at_a_menu_is_an_invalid_key(phone, voice):
+    caller = phone()
+    asked = choose(caller, "fr")
+    assert asked.gather.num_digits == 1 and asked.gather.finish_on_key == ""
+    turn = caller.press("#")
+    assert voice.said(caller) == ["menu.invalid"] and voice.heard(turn, "menu.invalid")
+    assert "pas entendu" not in turn.heard_text()
+    assert voice.steps(caller)[-1].detail["miss"] == "invalid"
+    assert voice.session(caller).misses == 1
+
+
+def test_hash_alone_on_the_language_menu_is_an_invalid_key(phone, voice):
+    caller = phone()
+    caller.dial()
+    turn = caller.press("#")
+    assert voice.said(caller) == ["language.invalid"] and turn.gather is not None
+
+
+def test_hash_after_the_credentials_is_answered_with_their_help_not_goodbye(phone, people, voice):
+    caller = phone()
+    choose(caller, "fr", "1")
+    identify(caller, people["amina"])
+    caller.press("1")
+    caller.press("1")
+    assert voice.said(caller)[-1] == "credentials.sent"
+    turn = caller.press("#")
+    assert voice.said(caller) == ["credentials.sent_help"] and turn.gather is not None and not caller.ended
+
+
+def test_hash_after_the_dates_is_answered_with_the_after_dates_choices(phone, voice):
+    caller, _ = at_info_dates(phone)
+    turn = caller.press("#")
+    assert voice.said(caller) == ["info.dates_invalid"] and turn.gather is not None
+
+
+def test_hash_still_ends_an_entry(phone, people, voice):
+    caller = phone()
+    asked = choose(caller, "fr", "1")
+    assert asked.gather.finish_on_key == "#" and asked.gather.num_digits is None
+    caller.press(people["amina"].cin_digits + "#")
+    assert voice.said(caller) == ["identity.ask_birth_date"]
+    turn = caller.press("#")  # an empty entry is still nothing typed
+    assert voice.said(caller) == ["identity.ask_birth_date_short"] and turn.gather is not None
+
+
+def hash_echo_app() -> Flask:
+    """A voice app with one menu of one key and no finish key, that says which keys it got."""
+    app = Flask(__name__)
+    app.config.update(TWILIO_AUTH_TOKEN="test-auth-token", FORMS=[])
+
+    @app.post("/voice/incoming")
+    def incoming():
+        response = VoiceResponse()
+        gather = Gather(action="/menu", num_digits=1, finish_on_key="", action_on_empty_result=True)
+        gather.say("Tapez une touche.")
+        response.append(gather)
+        return str(response), 200, {"Content-Type": "text/xml"}
+
+    @app.post("/menu")
+    def menu():
+        app.config["FORMS"].append(request.form.to_dict())
+        response = VoiceResponse()
+        response.hangup()
+        return str(response), 200, {"Content-Type": "text/xml"}
+
+    @app.post("/voice/status")
+    def status():
+        return "", 204
+
+    return app
+
+
+def test_the_simulated_caller_sends_hash_as_a_key_when_the_gather_has_no_finish_key():
+    app = hash_echo_app()
+    caller = SimulatedCaller.in_process(app, base_url="http://localhost", auth_token="test-auth-token")
+    caller.dial()
+    caller.press("#")
+    [form] = app.config["FORMS"]
+    assert form["Digits"] == "#" and "FinishedOnKey" not in form
 
 
 # 13. The information menu names notaries, and tells CPU merchants and craftsmen their key.
