@@ -14,6 +14,8 @@ from ivr.sensitive import Sensitive
 
 MAX_MISSES = 3
 MAX_HOPS = 40  # states passed through in one request; the flow checker forbids loops, this is a fuse
+# Twilio's DialCallStatus for an advisor who picked up: "completed" once the call ended, "answered" for some dials.
+ANSWERED_DIAL_STATUSES = frozenset({"completed", "answered"})
 
 
 class EngineError(Exception):
@@ -103,7 +105,7 @@ def answer(ctx: StepContext, digits: str | None, dial_status: str | None = None)
     state = ctx.state
     if state.kind == "dial":
         ctx.trail["dial_status"] = dial_status or "unknown"
-        go(ctx, state.answered if dial_status == "completed" else state.unanswered)
+        go(ctx, state.answered if dial_status in ANSWERED_DIAL_STATUSES else state.unanswered)
         return run(ctx)
     if state.kind != "ask":
         raise EngineError(f"{state.name} does not wait for input")

@@ -21,7 +21,8 @@ from ivr.simulator.twiml import (
 DEFAULT_FROM = "+212612345678"
 DEFAULT_TO = "+212520447100"
 MAX_REDIRECTS = 10
-DIAL_STATUSES = ("completed", "busy", "no-answer", "failed", "canceled")
+DIAL_STATUSES = ("completed", "answered", "busy", "no-answer", "failed", "canceled")
+ANSWERED_STATUSES = ("completed", "answered")  # Twilio's DialCallStatus for an advisor who picked up
 
 
 class WebhookError(Exception):
@@ -141,16 +142,18 @@ class SimulatedCaller:
         self._simulated_seconds += gather.timeout
         return self._take("wait", lambda turn: self._gathered(turn, gather, "", None))
 
-    def advisor_answers(self, duration: int = 60) -> Turn:
-        """Let the dialled advisor answer, talk for duration seconds and hang up."""
+    def advisor_answers(self, duration: int = 60, status: str = "completed") -> Turn:
+        """Let the dialled advisor answer, talk for duration seconds and hang up (Twilio says completed or answered)."""
         dial = self._pending("dial")
+        if status not in ANSWERED_STATUSES:
+            raise CallerError(f"{status!r} is not an answered dial status ({', '.join(ANSWERED_STATUSES)})")
         self._simulated_seconds += duration
-        return self._take("advisor answers", lambda turn: self._dialled(turn, dial, "completed", duration))
+        return self._take("advisor answers", lambda turn: self._dialled(turn, dial, status, duration))
 
     def advisor_does_not_answer(self, status: str = "no-answer") -> Turn:
         """Let the dialled advisor not pick up (no-answer, busy, failed, canceled)."""
         dial = self._pending("dial")
-        if status not in DIAL_STATUSES or status == "completed":
+        if status not in DIAL_STATUSES or status in ANSWERED_STATUSES:
             raise CallerError(f"{status!r} is not an unanswered dial status")
         self._simulated_seconds += dial.timeout if status == "no-answer" else 0
         return self._take(f"advisor {status}", lambda turn: self._dialled(turn, dial, status, 0))

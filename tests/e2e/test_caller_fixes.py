@@ -6,6 +6,7 @@ from flask import Flask, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr.simulator.caller import SimulatedCaller
+from ivr.simulator.twiml import Hangup, parse
 
 from .conftest import choose, identify
 
@@ -14,6 +15,10 @@ def sentence_with(text: str, words: str) -> str:
     """Return the one sentence of a prompt that contains words."""
     [found] = [s for s in re.split(r"(?<=\.)\s+", text) if words in s]
     return found
+
+
+def ends_with_hangup(turn) -> bool:
+    return isinstance(parse(turn.xml)[-1], Hangup) and turn.ended_by == "hangup"
 
 
 # 9. An invalid key is answered with the help of the question actually asked.
@@ -68,6 +73,21 @@ def test_invalid_key_when_already_registered_says_the_choice_is_not_valid(phone,
     assert voice.said(caller) == ["completion.already_complete_invalid"]
     assert "n'est pas valide" in turn.heard_text() and "pas entendu" not in turn.heard_text()
     assert turn.gather is not None
+
+
+# 10. DialCallStatus=answered is an advisor who answered.
+
+@pytest.mark.parametrize("status", ["answered", "completed"])
+def test_answered_dial_status_does_not_say_advisors_are_unavailable(phone, voice, status):
+    caller = phone()
+    choose(caller, "fr")
+    caller.press("0")
+    turn = caller.advisor_answers(duration=90, status=status)
+    assert voice.said(caller) == ["common.goodbye"] and voice.heard(turn, "common.goodbye")
+    assert not voice.heard(turn, "advisor.unavailable")
+    assert ends_with_hangup(turn)
+    assert voice.steps(caller)[-1].detail["dial_status"] == status
+    assert voice.session(caller).state == "after_advisor"
 
 
 # 11. # at a menu is a key: an invalid one there.
