@@ -1,5 +1,6 @@
 """What a caller hears, as testers heard it: the reprompts, the keys, the advisor, the information menu, the lists."""
 import re
+from datetime import datetime
 
 import pytest
 from flask import Flask, request
@@ -7,8 +8,14 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twiml import Hangup, parse
+from tests.conftest import Person
 
 from .conftest import choose, identify
+
+WRONG_BIRTH = "01011980"  # a real date that is nobody's birth date among the test people
+UNKNOWN = Person("918273", "14031975", "medecin", None)  # CIN digits that are on no list
+CALL_CENTRE = "05 20 19 40 40"
+SUNDAY_11H = datetime(2026, 11, 29, 10, 0)  # naive UTC; Casablanca is UTC+1 in November 2026
 
 
 def sentence_with(text: str, words: str) -> str:
@@ -194,3 +201,67 @@ def test_the_information_menu_a_caller_hears_names_notaries(phone, voice):
     turn = choose(caller, "fr", "2")
     assert voice.said(caller) == ["info.choose"]
     assert "notaires" in turn.heard_text() and "sans comptabilité" in turn.heard_text()
+
+
+# 14. A caller not on the lists is told, after a second mismatch, where the lists come from.
+
+def test_second_mismatch_says_where_the_lists_come_from(people, phone, voice):
+    amina = people["amina"]
+    unknown = phone("+212600000311")
+    choose(unknown, "fr", "1")
+    first_unknown = identify(unknown, UNKNOWN)
+    assert voice.said(unknown) == ["identity.no_match", "identity.ask_cin"]
+    assert not voice.heard(first_unknown, "identity.where_lists_come_from")
+    second_unknown = identify(unknown, UNKNOWN)
+    known = phone("+212600000312")
+    choose(known, "fr", "1")
+    identify(known, amina, WRONG_BIRTH)
+    second_wrong_date = identify(known, amina, "02021980")
+
+    for caller, turn in ((unknown, second_unknown), (known, second_wrong_date)):
+        assert voice.said(caller) == ["identity.no_match", "identity.where_lists_come_from", "identity.ask_cin"]
+        assert voice.heard(turn, "identity.where_lists_come_from") and turn.gather is not None
+        text = voice.text("identity.where_lists_come_from")
+        assert "organisme de liaison" in text and "ma cnss point ma" in text and "agence" in text
+        assert CALL_CENTRE in text
+        assert voice.session(caller).failed_checks == 2
+    assert second_unknown.xml == second_wrong_date.xml  # nothing tells an unknown CIN from a wrong date
+
+
+def test_the_third_mismatch_after_the_guidance_still_transfers(people, phone, voice):
+    caller = phone()
+    choose(caller, "fr", "1")
+    identify(caller, UNKNOWN)
+    identify(caller, UNKNOWN)
+    turn = identify(caller, people["amina"], WRONG_BIRTH)
+    assert voice.said(caller) == ["advisor.connecting"] and turn.dial is not None
+    assert voice.session(caller).transfer_reason == "identity_failed"
+
+
+def test_second_mismatch_guidance_is_said_in_arabic_to_an_arabic_caller(people, phone, voice):
+    caller = phone()
+    choose(caller, "ar", "1")
+    identify(caller, UNKNOWN)
+    turn = identify(caller, UNKNOWN)
+    assert voice.heard(turn, "identity.where_lists_come_from", "ar")
+    assert not re.search(r"[A-Za-z]", voice.text("identity.where_lists_come_from", "ar"))
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_unavailable_advisors_give_the_call_centres_number(phone, voice, language):
+    caller = phone()
+    choose(caller, language)
+    caller.press("0")
+    turn = caller.advisor_does_not_answer("busy")
+    assert voice.said(caller) == ["advisor.unavailable"]
+    assert CALL_CENTRE in turn.heard_text()
+
+
+@pytest.mark.parametrize("language", ["fr", "ar"])
+def test_closed_advisors_give_the_call_centres_number(phone, voice, clock, language):
+    clock.now = SUNDAY_11H
+    caller = phone()
+    choose(caller, language)
+    turn = caller.press("0")
+    assert voice.said(caller) == ["advisor.closed"]
+    assert CALL_CENTRE in turn.heard_text()

@@ -129,7 +129,7 @@ def test_wrong_shapes_at_both_questions_leave_the_caller_all_three_identity_chec
     caller.press(UNKNOWN.cin_digits + "#")
     caller.press("1234567")
     caller.press(UNKNOWN.birth)  # second failed check
-    assert voice.said(caller) == ["identity.no_match", "identity.ask_cin"]
+    assert voice.said(caller) == ["identity.no_match", "identity.where_lists_come_from", "identity.ask_cin"]
     assert len(failed_checks(rt)) == 2 and voice.session(caller).failed_checks == 2
     identify(caller, amina)  # a third failed check would have transferred the call
     assert voice.said(caller) == ["category.confirm"]
@@ -207,7 +207,7 @@ def test_failed_checks_older_than_24_hours_do_not_count_towards_the_cin_lockout(
     second = start_identity_check(phone, "+212600000002")
     identify(second, amina, WRONG_BIRTH)
     identify(second, amina, WRONG_BIRTH)
-    assert voice.said(second) == ["identity.no_match", "identity.ask_cin"]
+    assert voice.said(second) == ["identity.no_match", "identity.where_lists_come_from", "identity.ask_cin"]
     identify(second, amina)
     assert voice.said(second) == ["category.confirm"]
 
