@@ -4,7 +4,7 @@ import subprocess
 import pytest
 
 from ivr.audio import wav
-from ivr.audio.engine import Synthesizer, VoiceSettings
+from ivr.audio.engine import Synthesizer, VoiceSettings, unavailable_reason
 from tests.audio_support import needs_engine, sound_of
 
 pytestmark = needs_engine
@@ -54,3 +54,18 @@ def test_a_text_without_words_is_rendered_as_an_empty_telephone_wav(synthesizer,
     synthesizer.render(" ", VoiceSettings("fr", 150), tmp_path / "blank.wav")
     sound = sound_of((tmp_path / "blank.wav").read_bytes())
     assert (sound.rate, sound.channels, sound.sample_width, sound.seconds) == (8000, 1, 2, 0)
+
+
+def test_a_voice_espeak_ng_speaks_at_another_rate_than_pyttsx3_labels_its_files_is_refused(monkeypatch):
+    assert unavailable_reason({"fr": VoiceSettings("fr", 150)}) is None
+    spoken_by_espeak_ng = subprocess.run
+
+    def as_an_mbrola_voice(args, **kwargs):  # MBROLA voices speak at 16 kHz
+        done = spoken_by_espeak_ng(args, **kwargs)
+        if "--stdout" in args:
+            done.stdout = done.stdout[:24] + (16000).to_bytes(4, "little") + done.stdout[28:]
+        return done
+
+    monkeypatch.setattr(subprocess, "run", as_an_mbrola_voice)
+    reason = unavailable_reason({"fr": VoiceSettings("fr", 150)})
+    assert reason == "espeak-ng speaks voice 'fr' (for fr) at 16000 Hz, not 22050"
