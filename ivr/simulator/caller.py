@@ -13,7 +13,9 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
-from ivr.simulator.transports import FlaskTransport, HttpTransport, RawResponse, Transport, Unreachable
+from ivr.simulator.transports import (
+    HTTP_TIMEOUT, FlaskTransport, HttpTransport, RawResponse, Transport, Unreachable,
+)
 from ivr.simulator.twiml import (
     DTMF_KEYS, Dial, Enqueue, Gather, Hangup, Pause, Play, Redirect, Reject, Say, TwimlError, Verb, parse,
 )
@@ -110,7 +112,7 @@ class SimulatedCaller:
         return cls(FlaskTransport(app, base_url), base_url=base_url, auth_token=token, **options)
 
     @classmethod
-    def over_http(cls, base_url: str, *, auth_token: str = DEMO_AUTH_TOKEN, timeout: float = 10.0,
+    def over_http(cls, base_url: str, *, auth_token: str = DEMO_AUTH_TOKEN, timeout: float = HTTP_TIMEOUT,
                   **options) -> SimulatedCaller:
         """Call a running server at base_url."""
         return cls(HttpTransport(timeout=timeout), base_url=base_url, auth_token=auth_token, **options)

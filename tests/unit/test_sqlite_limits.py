@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from ivr.db import CONNECT_TIMEOUT, SQLITE_BUSY_TIMEOUT, STATEMENT_TIMEOUT_MS
+from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.targets import RemoteTarget
 from ivr.simulator.transports import HttpTransport
 
@@ -62,5 +63,6 @@ def test_gunicorn_told_to_run_several_processes_on_sqlite_runs_them_and_warns_at
 def test_the_simulator_waits_for_an_answer_longer_than_the_server_may_wait_on_its_database():
     server_waits = [SQLITE_BUSY_TIMEOUT, CONNECT_TIMEOUT + STATEMENT_TIMEOUT_MS / 1000]
     load_mode_caller = RemoteTarget("http://127.0.0.1:9").caller("+212600000001")
-    for timeout in (HttpTransport().timeout, load_mode_caller.transport.timeout):
+    console_caller = SimulatedCaller.over_http("http://127.0.0.1:9")
+    for timeout in (HttpTransport().timeout, load_mode_caller.transport.timeout, console_caller.transport.timeout):
         assert all(timeout > wait for wait in server_waits), (timeout, server_waits)
