@@ -7,7 +7,7 @@ import sys
 
 from bench.common import REPORT, machine, write_section
 
-BENCHMARKS = ("steps", "import_rows", "audio", "memory")
+BENCHMARKS = ("steps", "import_rows", "audio", "memory", "slow_clients")
 
 
 def main(argv: list[str] | None = None) -> int:

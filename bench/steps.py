@@ -17,6 +17,9 @@ BARE_CALL = PROJECT_DIR / "bench" / "scenarios" / "bare_call.yaml"
 SECRET = "bench-secret-key-of-the-synthetic-people"
 TARGET_RATIO, TARGET_STEPS, TARGET_P99_MS = 0.35, 1000, 50
 LIGHT_CONCURRENCY = 4  # callers at a time in the light-load run: the latency when the machine is not saturated
+# The floor and the PostgreSQL server run as many processes as a PostgreSQL deployment does by default
+# (gunicorn.conf.py); the SQLite server runs the one process SQLite supports.
+WORKERS = str(max(2, os.cpu_count() or 1))
 
 
 @dataclass
@@ -74,7 +77,7 @@ def run(quick: bool) -> Section:
 
 def _bare(sizes: dict[str, int]) -> Measured:
     print("  the bare route ...", flush=True)
-    with Gunicorn("bench.bare_app:app", {}) as server:
+    with Gunicorn("bench.bare_app:app", {"WEB_CONCURRENCY": WORKERS}) as server:
         server.wait_until_answering()
         return _measure("bare route", server, BARE_CALL, sizes, database=False)
 
@@ -88,7 +91,7 @@ def _voice_server(name: str, database_url: str, sizes: dict[str, int], light_loa
     flask("db", "upgrade", env=environment, capture=True)
     flask("registrations", "load-synthetic", "--count", str(people), env=environment, capture=True)
     postgres = database_url.startswith("postgresql")
-    with Gunicorn("app:app", environment) as server:
+    with Gunicorn("app:app", {**environment, "WEB_CONCURRENCY": WORKERS} if postgres else environment) as server:
         server.wait_until_answering()
         measured = [_measure(name, server, REGISTRATION, sizes, database=postgres)]
         if light_load:
@@ -135,13 +138,12 @@ def _report(section: Section, measured: list[Measured], sizes: dict[str, int]) -
             ratio = rate / bare.run.report.steps_per_second if bare.run.report.steps_per_second else 0.0
             section.add(f"{one.name}: ratio to the bare route", f"{ratio:.2f}×", f"≥ {TARGET_RATIO}×",
                         ratio >= TARGET_RATIO)
-    served = runpy.run_path(str(PROJECT_DIR / "gunicorn.conf.py"))  # what the servers ran with, in this environment
-    workers, threads = served["workers"], served["threads"]
+    threads = runpy.run_path(str(PROJECT_DIR / "gunicorn.conf.py"))["threads"]  # in this environment
     section.notes += [
         f"Each run: {sizes['callers']} calls ({sizes['warmup']} more to warm up), {sizes['concurrency']} at a time, "
         f"from {sizes['processes']} client processes (the simulator's many-callers mode, signed webhooks over "
-        f"HTTP); one step is one webhook round trip. Gunicorn: WEB_CONCURRENCY {workers}, GUNICORN_THREADS "
-        f"{threads}, the same for every server.",
+        f"HTTP); one step is one webhook round trip. Gunicorn: WEB_CONCURRENCY {WORKERS} for the floor and "
+        f"PostgreSQL, 1 for SQLite (the one process it supports), GUNICORN_THREADS {threads}.",
         "The call is scenarios/load/complete_registration.yaml (a whole registration: language, menu, CIN, "
         "birth date, category, mobile, number and SMS queued, time-out, goodbye: 9 requests); the floor plays "
         "bench/scenarios/bare_call.yaml, as many requests against bench/bare_app.py.",
