@@ -8,9 +8,7 @@ import io
 import sys
 import wave
 from array import array
-
-import numpy as np
-import soxr
+from functools import lru_cache
 
 RATE = 8000
 SAMPLE_WIDTH = 2
@@ -53,33 +51,31 @@ def silence(ms: int) -> array:
 
 def trim(samples: array) -> array:
     """Cut the silence at both ends, keeping a short margin."""
-    loud = np.flatnonzero(np.abs(np.frombuffer(samples, dtype=np.int16).astype(np.int32)) > SILENCE_THRESHOLD)
-    if not loud.size:
+    start = next((i for i, v in enumerate(samples) if abs(v) > SILENCE_THRESHOLD), None)
+    if start is None:
         return array("h")
+    end = len(samples) - next(i for i, v in enumerate(reversed(samples)) if abs(v) > SILENCE_THRESHOLD)
     margin = RATE * TRIM_MARGIN_MS // 1000
-    return samples[max(0, int(loud[0]) - margin):min(len(samples), int(loud[-1]) + 1 + margin)]
+    return samples[max(0, start - margin):min(len(samples), end + margin)]
 
 
 def to_16_bit(frames: bytes, width: int) -> array:
-    """Return signed 16-bit samples of little-endian PCM frames of 1 to 4 bytes a sample."""
+    """Return signed 16-bit samples of PCM frames of 1 to 4 bytes a sample."""
     if width == 2:
         return from_little_endian(frames)
     if width == 1:  # 8-bit WAV is unsigned
-        wide = (np.frombuffer(frames, dtype=np.uint8).astype(np.int16) - 128) << 8
-    elif width in (3, 4):  # keep the two most significant bytes
-        usable = len(frames) // width * width
-        wide = np.frombuffer(frames[:usable], dtype=np.uint8).reshape(-1, width)[:, -2:].copy().view("<i2")[:, 0]
-    else:
-        raise wave.Error(f"unsupported sample width {width}")
-    return array("h", wide.astype(np.int16).tobytes())
+        return array("h", ((b - 128) << 8 for b in frames))
+    if width in (3, 4):  # keep the two most significant bytes
+        return array("h", (int.from_bytes(frames[i + width - 2:i + width], "little", signed=True)
+                           for i in range(0, len(frames), width)))
+    raise wave.Error(f"unsupported sample width {width}")
 
 
 def to_mono(samples: array, channels: int) -> array:
     """Average the channels of interleaved samples."""
     if channels == 1:
         return samples
-    frames = np.frombuffer(samples, dtype=np.int16)[:len(samples) // channels * channels].reshape(-1, channels)
-    return array("h", (frames.astype(np.int32).sum(axis=1) // channels).astype(np.int16).tobytes())
+    return array("h", (sum(samples[i:i + channels]) // channels for i in range(0, len(samples), channels)))
 
 
 def resample(samples: array, rate: int) -> array:
@@ -92,9 +88,23 @@ def resample(samples: array, rate: int) -> array:
         return samples
     if not samples:
         return array("h")
+    np, soxr = resampler()
     heard = np.frombuffer(samples, dtype=np.int16).astype(np.float32) / FULL_SCALE
     resampled = np.rint(soxr.resample(heard, rate, RATE) * FULL_SCALE)
     return array("h", np.clip(resampled, -FULL_SCALE, FULL_SCALE - 1).astype(np.int16).tobytes())
+
+
+@lru_cache(maxsize=1)
+def resampler():
+    """Return numpy and soxr, imported on first use.
+
+    Only the synthesis worker resamples (and whoever joins WAVs of other rates): a web process joins
+    8 kHz files and never loads them (about 20 MiB more per process, and numpy's BLAS threads).
+    """
+    import numpy
+    import soxr
+
+    return numpy, soxr
 
 
 def from_little_endian(frames: bytes) -> array:

@@ -140,6 +140,7 @@ def main() -> None:
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
     sys.stdout = open(os.devnull, "w")  # nothing the engine prints ("Audio saved to") may mix with the answers
     speech = Speech()
+    wav.resampler()  # numpy and soxr loaded now, not while the first text waits
     for line in sys.stdin:
         try:
             render(speech, json.loads(line))

@@ -1,8 +1,11 @@
 """Telephone WAV: 8 kHz mono 16-bit, whatever comes in; silences trimmed; compositions checked."""
 import io
 import math
+import subprocess
+import sys
 import wave
 from array import array
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -128,3 +131,13 @@ def test_input_too_loud_for_the_filter_is_clipped_never_wrapped_around():
     assert max(resampled) == 32767 and min(resampled) == -32768  # the filter's overshoot, clipped
     middle = [(square[round(i * 22050 / 8000)], value) for i, value in enumerate(resampled)][100:-100]
     assert all((heard > 0) == (value > 0) for heard, value in middle if abs(value) > 16000)
+
+
+def test_a_web_process_joins_8_khz_audio_without_loading_numpy_or_soxr(tmp_path):
+    (tmp_path / "0123456789abcdef.wav").write_bytes(wav.to_wav(wav.read_wav(tone(8000, 0.5))))
+    check = ("import sys\nfrom pathlib import Path\nfrom ivr import create_app\nfrom ivr.audio.library import compose\n"
+             f"assert compose(Path({str(tmp_path)!r}), '0123456789abcdef-p250-0123456789abcdef')\n"
+             "print(sorted({'numpy', 'soxr'} & set(sys.modules)))")
+    loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).parents[2], timeout=120)
+    assert loaded.stdout.strip() == "[]"  # about 20 MiB a process, for nothing
