@@ -111,7 +111,7 @@ def answer(ctx: StepContext, digits: str | None, dial_status: str | None = None)
         raise EngineError(f"{state.name} does not wait for input")
     digits = digits or ""
     validator = VALIDATORS.get(state.expect) if state.expect else None
-    ctx.trail["input"] = audited_input(digits, validator.sensitive if validator else False)
+    ctx.trail["input"] = audited_input(state, digits)
     if not digits:
         return miss(ctx, state, "no_input")
     if "*" in digits:
@@ -133,11 +133,14 @@ def answer(ctx: StepContext, digits: str | None, dial_status: str | None = None)
     return run(ctx)
 
 
-def audited_input(digits: str, sensitive: bool) -> str:
-    """Return the caller's keys as the audit trail may keep them."""
-    if sensitive and digits not in ("", "0", "*"):
-        return repr(Sensitive(digits, "input"))
-    return digits[:40]
+def audited_input(state: State, digits: str) -> str:
+    """Return the caller's keys as the audit trail may keep them: a menu's one key or a reserved key, else a mark.
+
+    Keys typed at any other question may be a CIN, a birth date or a mobile, whatever the question asked.
+    """
+    if digits in ("", "0", "*") or (state.keys and len(digits) == 1):
+        return digits
+    return repr(Sensitive(digits, "input"))
 
 
 def miss(ctx: StepContext, state: State, kind: str) -> Reply:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from ivr.flowbook import FlowBook
 from ivr.models import CallEvent, CallSession
 from ivr.phones import mobile_from_keypad
 from ivr.runtime import Runtime
@@ -33,6 +34,7 @@ class _Export:
     person: str = WITH_MOBILE
     clock: str | None = None
     failures: int = 0
+    flows: FlowBook | None = None  # to find a menu's keys
 
 
 def export_call(rt: Runtime, call_sid: str) -> str:
@@ -47,7 +49,7 @@ def export_call(rt: Runtime, call_sid: str) -> str:
     steps = [e for e in events if e.kind == "step"]
     if not steps:
         raise ExportError(f"call {call_sid} has no recorded step")
-    export = _Export()
+    export = _Export(flows=rt.flows)
     if (slots.get("languages") or ["ar"])[0] != "ar":
         export.given["last_language"] = slots["languages"][0]
     asked, last = None, steps[0]
@@ -84,7 +86,7 @@ def _caller_action(export: _Export, asked: str, detail: dict) -> None:
     if typed.startswith(REDACTED):
         typed = _replacement(export, asked, detail, actions)
     elif asked == MOBILE_ENTRY:
-        typed = _mobile_replacement(typed)
+        typed = _mobile_replacement(typed)  # an audit trail of before mobiles were redacted
     export.steps.append(f"- press: {json.dumps(typed)}")
 
 
@@ -98,13 +100,17 @@ def _mobile_replacement(typed: str) -> str:
 
 
 def _replacement(export: _Export, asked: str, detail: dict, actions: dict) -> str:
-    """Return test data's keys for a sensitive input, taking the path the recorded ones took."""
+    """Return test data's keys for a redacted input, taking the path the recorded ones took."""
+    if not detail.get("path") and not detail.get("miss"):
+        return "*"  # keys with a star repeat the question: nothing else leaves the path empty
+    if asked == MOBILE_ENTRY:
+        return WRONG_MOBILE_KEYS if detail.get("miss") == "invalid" else EXPORT_MOBILE_KEYS
     if asked not in SENSITIVE_ENTRIES:
+        if detail.get("miss") == "invalid":
+            return _invalid_key(export.flows[asked].keys)  # a menu's keys are redacted when several
         raise ExportError(f"a redacted input at {asked}: no test value is known for it")
     if detail.get("miss") == "invalid":
         return WRONG_SHAPE[asked]
-    if not detail.get("path") and not detail.get("miss"):
-        return "*"  # an entry with a star repeats the question: nothing else leaves the path empty
     if asked == "identity.ask_cin":
         if actions.get("cin_lockout") == "locked":
             export.given["locked_out"] = "cin"
@@ -117,6 +123,14 @@ def _replacement(export: _Export, asked: str, detail: dict, actions: dict) -> st
         export.given["failed_checks"] = {"cin": max(0, 4 - export.failures)}
     export.failures += 1
     return WRONG_BIRTH_DATE
+
+
+def _invalid_key(keys: dict) -> str:
+    """Return a key that is no choice of a menu (nor a key every question reserves)."""
+    for key in "987654321":
+        if key not in keys:
+            return key
+    raise ExportError("a redacted input at a menu that takes every key: no invalid key is known for it")
 
 
 def _server_answer(export: _Export, detail: dict, slots: dict, started_at) -> None:
