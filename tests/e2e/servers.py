@@ -80,12 +80,12 @@ class Server(Process):
     can take the port between the two, and connections are refused until gunicorn listens.
     """
 
-    def __init__(self, environment: dict[str, str], log_path: Path, workers: int = 2):
+    def __init__(self, environment: dict[str, str], log_path: Path, workers: int = 2, app: str = "app:app"):
         listener = bound_socket()
         self.port = listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                   "--bind", f"fd://{listener.fileno()}", "app:app"]
+                   "--bind", f"fd://{listener.fileno()}", app]
         try:
             super().__init__(command, {**environment, "WEB_CONCURRENCY": str(workers)}, log_path,
                              pass_fds=(listener.fileno(),))
