@@ -70,7 +70,8 @@ class Process:
     def check_running(self) -> None:
         """Raise ProcessExited, with the process's log, if it has ended."""
         if self.popen.poll() is not None:
-            raise ProcessExited(f"{self.popen.args[1:4]} exited with {self.popen.returncode}:\n{self.log()}")
+            name = " ".join(map(str, self.popen.args[1:3]))  # -m gunicorn, -m flask
+            raise ProcessExited(f"python {name} exited with {self.popen.returncode}:\n{self.log()}")
 
 
 class Server(Process):
