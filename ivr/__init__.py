@@ -16,12 +16,14 @@ from ivr.db import Store
 from ivr.runtime import Runtime
 from ivr.sensitive import install_log_redaction
 from ivr.sms_sender import start_sender
+from ivr.views.guards import limit_request_bodies
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings (defaults, environment, test overrides), store, blueprints, CLI."""
     app = Flask(__name__)
     app.config.from_mapping(settings_module.from_environment())
+    limit_request_bodies(app)  # first of the request hooks
     if test_config:
         app.config.from_mapping(test_config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
