@@ -82,7 +82,7 @@ def postgres_server_url() -> str:
 
 def postgres_version() -> str:
     try:
-        engine = create_engine(postgres_server_url(), connect_args={"connect_timeout": 3})
+        engine = create_engine(postgres_server_url(), hide_parameters=True, connect_args={"connect_timeout": 3})
         with engine.connect() as connection:
             version = connection.execute(text("show server_version")).scalar()
         engine.dispose()
@@ -104,7 +104,8 @@ def drop_postgres_database(url: str) -> None:
 
 
 def _admin(statement: str) -> None:
-    engine = create_engine(postgres_server_url(), isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+    engine = create_engine(postgres_server_url(), hide_parameters=True, isolation_level="AUTOCOMMIT",
+                           connect_args={"connect_timeout": 5})
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql(statement)

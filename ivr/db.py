@@ -29,7 +29,10 @@ RETRY_SCHEMA_AFTER = 5.0
 
 
 def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets WAL, foreign keys and writer-serialising transactions."""
+    """Create an engine; SQLite gets WAL, foreign keys and writer-serialising transactions.
+
+    Its errors and logs never show statement parameters: they hold calling numbers and digests.
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         connect_args: dict[str, object] = {}
@@ -37,12 +40,13 @@ def make_engine(url: str) -> Engine:
             connect_args["connect_timeout"] = CONNECT_TIMEOUT
         if "options" not in parsed.query:
             connect_args["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
-        engine = create_engine(url, connect_args=connect_args)
+        engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
         event.listen(engine, "checkout", _replace_if_closed_by_server)
         return engine
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False})
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT, "check_same_thread": False},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
