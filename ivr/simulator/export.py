@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from ivr.engine import ANSWERED_DIAL_STATUSES
 from ivr.flowbook import FlowBook
 from ivr.models import CallEvent, CallSession
 from ivr.phones import mobile_from_keypad
@@ -76,7 +77,7 @@ def _caller_action(export: _Export, asked: str, detail: dict) -> None:
     actions = detail.get("actions", {})
     if "dial_status" in detail:
         status = detail["dial_status"]
-        export.steps.append("- advisor: answers" if status == "completed" else
+        export.steps.append("- advisor: answers" if status in ANSWERED_DIAL_STATUSES else
                             f"- advisor: {UNANSWERED.get(status, 'no-answer')}")
         return
     typed = detail.get("input", "")

@@ -7,6 +7,7 @@ from flask import Flask, request
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr.simulator.caller import SimulatedCaller
+from ivr.simulator.export import export_call
 from ivr.simulator.twiml import Hangup, parse
 from tests.conftest import Person
 
@@ -95,6 +96,15 @@ def test_answered_dial_status_does_not_say_advisors_are_unavailable(phone, voice
     assert ends_with_hangup(turn)
     assert voice.steps(caller)[-1].detail["dial_status"] == status
     assert voice.session(caller).state == "after_advisor"
+
+
+@pytest.mark.parametrize("status", ["answered", "completed"])
+def test_an_exported_call_plays_an_answered_dial_as_an_advisor_who_answers(phone, rt, status):
+    caller = phone()
+    choose(caller, "fr")
+    caller.press("0")
+    caller.advisor_answers(duration=90, status=status)
+    assert "- advisor: answers" in export_call(rt, caller.call_sid)
 
 
 # 11. # at a menu is a key: an invalid one there.
