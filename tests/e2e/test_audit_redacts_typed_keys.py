@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from ivr.models import CallEvent
 from ivr.sensitive import REDACTED
+from ivr.simulator.export import export_call
 from ivr.simulator.twiml import Gather, parse
 
 from .conftest import choose, identify
@@ -16,7 +17,8 @@ TYPED_MOBILE = "0698765432"
 def audit_rows(rt) -> list[str]:
     """Return every call_events row as text: its state and its detail."""
     with rt.store.transaction() as db:
-        return [f"{event.state} {json.dumps(event.detail, ensure_ascii=False)}" for event in db.scalars(select(CallEvent))]
+        events = db.scalars(select(CallEvent))
+        return [f"{event.state} {json.dumps(event.detail, ensure_ascii=False)}" for event in events]
 
 
 def inputs(voice, caller) -> list[str]:
@@ -58,3 +60,16 @@ def test_the_one_key_chosen_at_a_menu_and_the_reserved_keys_are_kept_for_the_aud
     caller.press("*")
     caller.press("0#")
     assert inputs(voice, caller) == ["2", "1", "*", "0"]
+
+
+def test_a_call_with_redacted_keys_at_a_menu_still_exports_with_an_invalid_key_there(phone, voice, rt):
+    caller = phone()
+    choose(caller, "fr")
+    caller.post(f"/voice/step?seq={voice.session(caller).seq}", caller.call_params(Digits=BIRTH_DATE))
+    caller.hangup()
+
+    exported = export_call(rt, caller.call_sid)
+    assert BIRTH_DATE not in exported
+    presses = [line.split(": ", 1)[1].strip('"') for line in exported.splitlines() if "- press:" in line]
+    assert len(presses) == 2  # the language, then the keys sent to the main menu
+    assert len(presses[1]) == 1 and presses[1] not in rt.flows["menu.choose"].keys

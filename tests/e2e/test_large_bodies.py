@@ -1,4 +1,4 @@
-"""A body above the limit is refused with 413 before it is read, announced or streamed, in the app and under gunicorn."""
+"""A body above the limit is refused with 413 before it is read, announced or streamed, in the app and gunicorn."""
 import io
 import socket
 from urllib.parse import urlencode

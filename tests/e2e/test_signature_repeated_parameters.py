@@ -47,7 +47,8 @@ def test_a_second_digits_appended_to_a_signed_step_is_refused_and_changes_nothin
 
 def test_a_request_signed_with_two_different_froms_is_refused_with_400(app, phone, rt):
     both = MultiDict([*phone().call_params().items(), ("From", SECOND_FROM)])
-    response = app.test_client().post("/voice/incoming", data=both, headers={"X-Twilio-Signature": sign(app, INCOMING, both)})
+    signature = sign(app, INCOMING, both)
+    response = app.test_client().post("/voice/incoming", data=both, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 400
     assert count_calls(rt) == 0
 
@@ -56,7 +57,8 @@ def test_a_request_signed_with_two_different_froms_is_refused_with_400(app, phon
 def test_a_signed_request_repeating_a_parameter_with_the_same_value_is_answered_as_usual(app, phone, rt, repeated):
     params = phone().call_params()
     twice = MultiDict([*params.items(), (repeated, params[repeated])])
-    response = app.test_client().post("/voice/incoming", data=twice, headers={"X-Twilio-Signature": sign(app, INCOMING, twice)})
+    signature = sign(app, INCOMING, twice)
+    response = app.test_client().post("/voice/incoming", data=twice, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 200
     assert any(isinstance(verb, Gather) for verb in parse(response.data))
     assert count_calls(rt) == 1
