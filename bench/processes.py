@@ -16,13 +16,12 @@ import requests
 from bench.common import PROJECT_DIR
 
 T = TypeVar("T")
-GUNICORN = Path(sys.executable).with_name("gunicorn")  # prefer [sys.executable, "-m", "gunicorn"], as Gunicorn does
 TICKS = os.sysconf("SC_CLK_TCK")
 START_WITHIN = 90.0  # how long a server may take to start on a slow, shared machine
 
 
 def free_port() -> int:
-    """Return a port free now (another process may take it before it is bound: Gunicorn binds its own)."""
+    """Return a port free now, for a server that must bind its own (nginx); Gunicorn below inherits its socket."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -1,6 +1,6 @@
 """Slow clients: how fast ordinary calls are answered while many connections trickle their headers.
 
-Run with `.venv/bin/python -m bench.slow_clients [--quick]` (prints the figures): bare gunicorn
+Run with `scripts/bench slow_clients` (writes docs/BENCHMARKS.md) or `python -m bench.slow_clients [--quick]`: bare gunicorn
 (gunicorn.conf.py) against scripts/serve (nginx in front of the same gunicorn), on a throwaway SQLite store.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 import requests
 
 from bench.common import PROJECT_DIR, Section, machine
-from bench.processes import GUNICORN, START_WITHIN, free_port
+from bench.processes import free_port, wait_until
 from bench.steps import SECRET
 from ivr.simulator.caller import SimulatedCaller, WebhookError
 
@@ -134,17 +135,15 @@ class Front:
                                           stdout=log, stderr=subprocess.STDOUT)
 
     def wait_until_answering(self) -> None:
-        deadline = time.monotonic() + START_WITHIN
-        while time.monotonic() < deadline:
+        """Wait until /health says 200; fail at once if the server exits."""
+
+        def healthy() -> bool:
             if self.popen.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.popen.returncode}: see {self.log_path}")
-            try:
-                if requests.get(self.url + "/health", timeout=10).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"{self.name} did not answer within {START_WITHIN} s: see {self.log_path}")
+            return requests.get(self.url + "/health", timeout=10).status_code == 200
+
+        wait_until(healthy, f"{self.name} on {self.url} to say it is healthy (log: {self.log_path})",
+                   ignoring=(requests.ConnectionError, requests.Timeout))
 
     def stop(self) -> None:
         if self.popen.poll() is None:
@@ -160,7 +159,7 @@ class Front:
 def fronts(database_url: str) -> list[tuple[str, list[str], dict[str, str]]]:
     environment = {"DATABASE_URL": database_url, "IVR_SECRET_KEY": SECRET, "IVR_SMS_SENDER": "off"}
     return [
-        ("bare gunicorn", [str(GUNICORN), "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:{port}", "app:app"],
+        ("bare gunicorn", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:{port}", "app:app"],
          environment),
         ("scripts/serve", [str(PROJECT_DIR / "scripts" / "serve")], {**environment, "HOST": "127.0.0.1"}),
     ]
@@ -168,7 +167,7 @@ def fronts(database_url: str) -> list[tuple[str, list[str], dict[str, str]]]:
 
 def run(quick: bool) -> Section:
     section = Section("slow_clients", f"Slow clients: calls answered while {SLOW_CLIENTS} connections trickle "
-                      "their headers", ".venv/bin/python -m bench.slow_clients")
+                      "their headers", "scripts/bench slow_clients")
     probes = 5 if quick else PROBES
     directory = Path(tempfile.mkdtemp(prefix="bench-slow-clients-"))
     try:
@@ -181,7 +180,7 @@ def run(quick: bool) -> Section:
                 front.wait_until_answering()
                 section.add(f"{name}: calls, no slow client", summary(probe(front.url, probes)))
                 with SlowClients("127.0.0.1", port, SLOW_CLIENTS) as slow:
-                    time.sleep(2)  # let them all connect and start trickling
+                    wait_until(lambda: slow.open == SLOW_CLIENTS, f"{SLOW_CLIENTS} slow clients to connect")
                     under_attack = probe(front.url, probes, every=ATTACK_SECONDS / probes)
                     held = slow.open
                 if name == "scripts/serve":
