@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from ivr import create_app, runtime_of
 from ivr.models import CallEvent, CallSession
 from ivr.spoken import prompt_text
 
@@ -65,3 +66,18 @@ def complete(caller, person, language: str = "fr"):
     identify(caller, person)
     caller.press("1")
     return caller.press("1")
+
+
+@pytest.fixture
+def app_with(settings):
+    """Build apps with extra settings; dispose their stores at the end."""
+    built = []
+
+    def build(**overrides):
+        app = create_app({**settings, **overrides})
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        runtime_of(app).store.dispose()

@@ -3,7 +3,6 @@ from datetime import datetime
 
 import pytest
 
-from ivr import create_app, runtime_of
 from ivr.actions.guidance import hours_words, opening_hours
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twiml import Dial, Hangup, parse
@@ -20,21 +19,6 @@ WEDNESDAY_16H30 = datetime(2026, 11, 25, 15, 30)
 WEDNESDAY_8H29 = datetime(2026, 11, 25, 7, 29)
 WEDNESDAY_14H = datetime(2026, 11, 25, 13, 0)
 SATURDAY_10H = datetime(2026, 11, 28, 9, 0)
-
-
-@pytest.fixture
-def app_with(settings):
-    """Build apps with extra settings; dispose their stores at the end."""
-    built = []
-
-    def build(**overrides):
-        app = create_app({**settings, **overrides})
-        built.append(app)
-        return app
-
-    yield build
-    for app in built:
-        runtime_of(app).store.dispose()
 
 
 def ask_for_an_advisor(caller, language="fr"):

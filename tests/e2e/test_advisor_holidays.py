@@ -1,9 +1,6 @@
 """Opening hours with several ranges, Morocco's public holidays and an operator's closed dates, heard in a call."""
 from datetime import datetime
 
-import pytest
-
-from ivr import create_app, runtime_of
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twiml import Dial, parse
 
@@ -13,21 +10,6 @@ from .conftest import choose
 THRONE_DAY_10H = datetime(2026, 7, 30, 9, 0)  # a Thursday, a public holiday
 NEW_YEARS_EVE_10H = datetime(2026, 12, 31, 9, 0)  # a Thursday
 SATURDAY_10H = datetime(2026, 11, 28, 9, 0)
-
-
-@pytest.fixture
-def app_with(settings):
-    """Build apps with extra settings; dispose their stores at the end."""
-    built = []
-
-    def build(**overrides):
-        app = create_app({**settings, **overrides})
-        built.append(app)
-        return app
-
-    yield build
-    for app in built:
-        runtime_of(app).store.dispose()
 
 
 def ask_for_an_advisor(app, language="fr"):

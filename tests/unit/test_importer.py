@@ -6,7 +6,6 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
 from ivr import people
-from ivr.db import Store
 from ivr.importer import ImportFileError, ImportStopped, RowError, import_liaison_list
 from ivr.models import PreRegistration, Registration
 from ivr.runtime import Runtime
@@ -17,14 +16,6 @@ AMINA = "AB123456,FICTIF,Amina,1975-03-14,cpu,06 12 34 56 78,DGI (test)"
 OMAR = "C765432,EXEMPLE,Omar,1985-02-28,medecin,,Ordre des médecins (test)"
 SALMA = "JK246813,ESSAI,Salma,1990-07-01,auto_entrepreneur,+212712345678,RNAE (test)"
 PEOPLE = [(AMINA, "AB123456", "1975-03-14"), (OMAR, "C765432", "1985-02-28"), (SALMA, "JK246813", "1990-07-01")]
-
-
-@pytest.fixture
-def runtime(store_url):
-    store = Store(store_url)
-    runtime = Runtime(settings={}, store=store, secret=b"k" * 32, clock=lambda: datetime(2024, 1, 15, 10, 0))
-    yield runtime
-    store.dispose()
 
 
 def csv_lines(*rows: str, header: str = HEADER) -> list[str]:

@@ -1,13 +1,11 @@
 """Import faults: characters a store or COPY would misread, and files or stores that fail part way."""
 import csv
-from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from ivr import create_app, importer
-from ivr.db import Store
 from ivr.importer import ImportStopped, RowError, import_liaison_list
 from ivr.models import PreRegistration
 from ivr.runtime import Runtime
@@ -15,14 +13,6 @@ from ivr.runtime import Runtime
 HEADER = "cin,last_name,first_name,birth_date,category,mobile,source"
 GOOD = [f"AB{100000 + n},NOM{n},Prenom,1980-01-01,cpu,,src" for n in range(8)]
 HUGE = "x" * (csv.field_size_limit() + 1)
-
-
-@pytest.fixture
-def runtime(store_url):
-    store = Store(store_url)
-    runtime = Runtime(settings={}, store=store, secret=b"k" * 32, clock=lambda: datetime(2024, 1, 15, 10, 0))
-    yield runtime
-    store.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,16 @@
+"""Fixtures shared by the unit tests."""
+from datetime import datetime
+
+import pytest
+
+from ivr.db import Store
+from ivr.runtime import Runtime
+
+
+@pytest.fixture
+def runtime(store_url):
+    """A runtime over an empty store of the test backend, its clock fixed on 15 January 2024, 10:00."""
+    store = Store(store_url)
+    runtime = Runtime(settings={}, store=store, secret=b"k" * 32, clock=lambda: datetime(2024, 1, 15, 10, 0))
+    yield runtime
+    store.dispose()
