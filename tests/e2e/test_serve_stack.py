@@ -14,14 +14,14 @@ import requests
 from bench.slow_clients import SlowClients
 from ivr import create_app, runtime_of
 from ivr.importer import import_liaison_list
-from ivr.simulator.caller import SimulatedCaller, WebhookError
+from ivr.simulator.caller import SimulatedCaller
 from tests import postgres
 from tests.conftest import ACCOUNT_SID, AMINA, AUTH_TOKEN, PEOPLE_CSV
 from tests.databases import BACKEND
 from tests.waiting import wait_until
 
 from .conftest import complete
-from .servers import PROJECT_DIR, AlternatingHttpTransport, Process, Server
+from .servers import PROJECT_DIR, AlternatingHttpTransport, Process
 
 NGINX = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
 pytestmark = pytest.mark.skipif(
@@ -29,8 +29,10 @@ pytestmark = pytest.mark.skipif(
 
 SLOW_CLIENTS = 200
 # Far longer than a step takes, far shorter than "stopped for as long as the slow clients last":
-# a bound on the wait, not a measure of speed (bench/slow_clients.py measures).
-ANSWER_WITHIN = 10.0
+# a bound on the wait, not a measure of speed. bench/slow_clients.py measures, and shows gunicorn
+# alone answering nothing meanwhile: a test of that would depend on how the kernel spreads the slow
+# connections over gunicorn's processes (one left with a free thread answers), so it is not one.
+ANSWER_WITHIN = 30.0
 SECRET_KEY = "test-secret-" + "k" * 52
 
 
@@ -135,7 +137,7 @@ def stack(environment, people, tmp_path_factory):
     assert status == 0, front.log()
 
 
-def caller_of(front: Front | Server) -> SimulatedCaller:
+def caller_of(front: Front) -> SimulatedCaller:
     return SimulatedCaller.over_http(front.url, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID,
                                      from_number=AMINA.mobile, timeout=ANSWER_WITHIN)
 
@@ -147,29 +149,6 @@ def test_a_whole_call_is_answered_while_two_hundred_clients_trickle_their_header
         held = slow.open
     assert "Votre numéro d'immatriculation est" in turn.heard_text()
     assert held >= SLOW_CLIENTS
-
-
-@pytest.mark.parametrize("kind", ["scripts/serve", "gunicorn alone"])
-def test_a_call_is_answered_while_slow_clients_hold_connections_only_behind_the_proxy(kind, environment, people,
-                                                                                      tmp_path):
-    """The failure scripts/serve mends, shown against gunicorn served alone as before (two processes)."""
-    behind_proxy = kind == "scripts/serve"
-    front = Front(environment, tmp_path / "front.log") if behind_proxy else \
-        Server(environment, tmp_path / "front.log", workers=2)
-    try:
-        front.wait_until_answering() if behind_proxy else front.wait_until_listening()
-        with SlowClients("127.0.0.1", front.port, SLOW_CLIENTS) as slow:
-            wait_until(lambda: slow.open >= SLOW_CLIENTS, f"{SLOW_CLIENTS} slow connections to be open")
-            try:
-                answer = caller_of(front).dial().status
-            except WebhookError as error:
-                answer = error
-    finally:
-        front.stop()
-    if behind_proxy:
-        assert answer == 200
-    else:
-        assert isinstance(answer, WebhookError) and "timed out" in str(answer), answer
 
 
 def test_a_body_above_the_limit_is_refused_by_the_proxy_with_413(stack):
