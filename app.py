@@ -1,4 +1,4 @@
 """Entry point for `flask --app app ...` and WSGI servers."""
-from ivr import create_app
+from ivr.factory import create_app
 
 app = create_app()

@@ -11,7 +11,7 @@ bind = os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 
 # SQLite serves one process (its threads are fine): it lets one writer in at a time and makes the
 # others poll for its file lock, so several processes only wait on each other, up to the busy
-# timeout (ivr/db.py) per webhook. The app's default store is SQLite.
+# timeout (ivr/store/db.py) per webhook. The app's default store is SQLite.
 on_sqlite = (os.environ.get("DATABASE_URL") or "sqlite").startswith("sqlite")
 
 # A webhook spends most of its time computing in Python (Flask, SQLAlchemy, TwiML) and little waiting
@@ -47,7 +47,7 @@ secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 def on_starting(server):
     """Say at start that SQLite is being served by several processes, which it does not support."""
     if on_sqlite and server.cfg.workers > 1:
-        from ivr.db import SQLITE_BUSY_TIMEOUT
+        from ivr.store.db import SQLITE_BUSY_TIMEOUT
 
         server.log.warning(
             "DATABASE_URL is SQLite, which serves one process, and gunicorn runs %d: they will wait on "

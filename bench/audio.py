@@ -37,7 +37,7 @@ class Render:
 
 def run(quick: bool) -> Section:
     section = Section("audio", "Prompt audio", "scripts/bench audio")
-    from ivr.audio.engine import unavailable_reason, voice_settings
+    from ivr.audio.synthesis import unavailable_reason, voice_settings
 
     reason = unavailable_reason(voice_settings())
     if reason:
@@ -99,9 +99,10 @@ def measure_renders(section: Section, scratch: Path, env: dict[str, str], repeat
 
 def measure_registration_numbers(section: Section, env: dict[str, str], count: int) -> None:
     """Fetch the prompt saying new registration numbers from gunicorn's /audio/, then fetch them again."""
-    from ivr import create_app, runtime_of
+    from ivr.factory import create_app
+    from ivr.runtime import runtime_of
     from ivr.audio.player import Player
-    from ivr.spoken import DigitString
+    from ivr.speech.say_text.values import DigitString
 
     draw = random.Random(7)
     numbers = [str(n) for n in draw.sample(range(10 ** 8, 10 ** 9), count)]
@@ -153,10 +154,11 @@ def measure_registration_numbers(section: Section, env: dict[str, str], count: i
 
 def measure_on_demand(section: Section, env: dict[str, str], count: int) -> None:
     """Time a prompt whose value was never rendered: its piece synthesized while the call step waits."""
-    from ivr import create_app, runtime_of
+    from ivr.factory import create_app
+    from ivr.runtime import runtime_of
     from ivr.audio.library import ON_DEMAND_WAIT
     from ivr.audio.player import Player
-    from ivr.spoken import Day, Localized, Month
+    from ivr.speech.say_text.values import Day, Localized, Month
 
     app = create_app(env)
     rt = runtime_of(app)

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
+
+from flask import Flask, current_app
 
 from ivr.clock import utc_now
-from ivr.db import Store
+from ivr.flows.loader import FlowBook
+from ivr.registration.categories import CategoryTable
+from ivr.speech.catalog import Catalog
+from ivr.store.db import Store
 
-if TYPE_CHECKING:
-    from ivr.categories import CategoryTable
-    from ivr.flowbook import FlowBook
-    from ivr.prompts import Catalog
+EXTENSION_KEY = "ivr"
 
 
 @dataclass
@@ -22,11 +24,22 @@ class Runtime:
     store: Store = field(repr=False)
     secret: bytes = field(repr=False)
     clock: Callable[[], datetime] = utc_now
-    catalog: "Catalog" = field(default=None, repr=False)
-    flows: "FlowBook" = field(default=None, repr=False)
-    categories: "CategoryTable" = field(default=None, repr=False)
+    catalog: Catalog = field(default=None, repr=False)
+    flows: FlowBook = field(default=None, repr=False)
+    categories: CategoryTable = field(default=None, repr=False)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:
         """Return the current UTC time (naive), from the injected clock."""
         return self.clock()
+
+
+def runtime_of(app: Flask) -> Runtime:
+    """Return the runtime the app factory built for an app."""
+    runtime: Runtime = app.extensions[EXTENSION_KEY]
+    return runtime
+
+
+def current_runtime() -> Runtime:
+    """Return the runtime of the app handling this request or command."""
+    return runtime_of(current_app)

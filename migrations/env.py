@@ -1,8 +1,8 @@
 """Run the migrations on the connection the app hands over, or on the database of DATABASE_URL."""
 from alembic import context
 
-from ivr import schema
-from ivr.db import make_engine
+from ivr.store import schema
+from ivr.store.db import make_engine
 from ivr.settings import from_environment
 
 config = context.config

@@ -5,9 +5,9 @@ import re
 
 from sqlalchemy import select
 
-from ivr import agents
-from ivr.agent_models import AgentAction
-from ivr.models import CallEvent, CallSession
+from ivr.agents import accounts
+from ivr.store.agent_models import AgentAction
+from ivr.store.models import CallEvent, CallSession
 
 
 class AgentApi:
@@ -31,7 +31,7 @@ class AgentApi:
 
 def new_agent(rt, name: str = "Fatima") -> str:
     """Create an agent and return their token."""
-    return agents.create_agent(rt, name)[1]
+    return accounts.create_agent(rt, name)[1]
 
 
 def reach_the_advisor(caller, twilio_api, language_key: str = "2"):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.audio.engine import unavailable_reason, voice_settings
+from ivr.audio.synthesis import unavailable_reason, voice_settings
 
 ENGINE_MISSING = unavailable_reason(voice_settings())
 needs_engine = pytest.mark.skipif(ENGINE_MISSING is not None,

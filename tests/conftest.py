@@ -5,10 +5,12 @@ from datetime import datetime
 
 import pytest
 
-from ivr import create_app, runtime_of, sms
-from ivr.importer import import_liaison_list
+from ivr.factory import create_app
+from ivr.runtime import runtime_of
+from ivr.sms import outbox
+from ivr.registration.importer import import_liaison_list
 from ivr.simulator.caller import SimulatedCaller
-from ivr.simulator.twilio_api import TwilioApiStandIn
+from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 from tests.databases import each_empty_database, migrated_template, store_url  # noqa: F401 (fixtures)
 from tests.fakes import FakeClock
 from tests.serving import serving
@@ -109,7 +111,7 @@ def deliver_sms(rt, twilio_api):
     """Run the SMS sender once and return every SMS the stand-in received so far."""
 
     def deliver() -> list[dict]:
-        sms.send_pending(rt, rt.catalog)
+        outbox.send_pending(rt, rt.catalog)
         return twilio_api.messages_to()
 
     return deliver

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from ivr.db import Store
+from ivr.store.db import Store
 from tests import postgres
 
 BACKEND = os.environ.get("TEST_DATABASE", "sqlite")

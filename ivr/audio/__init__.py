@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ivr.audio import wav
-from ivr.audio.engine import Synthesizer, voice_settings
+from ivr.audio.synthesis import Synthesizer, voice_settings
 
 __all__ = ["synthesize", "concatenate"]
 

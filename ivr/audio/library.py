@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.audio import wav
-from ivr.audio.engine import Synthesizer, VoiceSettings, engine_id
+from ivr.audio.synthesis import Synthesizer, VoiceSettings, engine_id
 
 log = logging.getLogger(__name__)
 

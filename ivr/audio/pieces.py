@@ -1,7 +1,7 @@
 """What a prompt is made of when it is played: pieces of text to render, and pauses between them.
 
 A prompt without placeholders is one piece. In a prompt with values, each stretch of text between
-placeholders is a piece, and each value is said in the caller's language (ivr/spoken.py): digits one
+placeholders is a piece, and each value is said in the caller's language (ivr/speech/values.py): digits one
 by one as the catalog's digit words with pauses between them, anything else as one piece of its own.
 """
 from __future__ import annotations
@@ -9,8 +9,9 @@ from __future__ import annotations
 import string
 
 from ivr.audio.library import Pause
-from ivr.prompts import Catalog
-from ivr.spoken import DigitString, say_value
+from ivr.speech.catalog import Catalog
+from ivr.speech.opening_hours import hours_words, opening_hours
+from ivr.speech.values import Day, DigitString, Localized, Month, say_value
 
 PHRASE_GAP = Pause(120)  # between a stretch of text and a value
 DIGIT_GAP = Pause(250)   # between two digits read one by one
@@ -72,9 +73,6 @@ def catalog_languages(catalog: Catalog) -> list[str]:
 
 def known_values(rt) -> list[object]:
     """Return the values prompts can say that are known in advance: categories, their dates, the hours."""
-    from ivr.actions.guidance import hours_words, opening_hours
-    from ivr.spoken import Day, Localized, Month
-
     groups = [*rt.categories.categories.values(), *rt.categories.info_choices]
     values: list[object] = [v for g in groups
                             for v in (Localized.of(g.label), Month(g.contributions_due), Day(g.coverage_starts))]

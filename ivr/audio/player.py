@@ -7,10 +7,10 @@ from pathlib import Path
 
 from flask import has_request_context, request
 
-from ivr.audio.engine import Synthesizer, unavailable_reason, voice_settings
+from ivr.audio.synthesis import Synthesizer, unavailable_reason, voice_settings
 from ivr.audio.library import ON_DEMAND_WAIT, AudioLibrary
 from ivr.audio.pieces import prompt_pieces
-from ivr.prompts import Catalog
+from ivr.speech.catalog import Catalog
 from ivr.runtime import Runtime
 
 log = logging.getLogger(__name__)

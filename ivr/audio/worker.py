@@ -1,7 +1,6 @@
 """Synthesis worker: espeak-ng through pyttsx3's public API, in its own process, one JSON request a line.
 
-Run as a script (`python ivr/audio/worker.py`), not as a module, so that it starts without importing the
-whole ivr package. espeak-ng keeps process-wide state and is not thread-safe: one process doing one
+Run as `python -m ivr.audio.worker` (importing ivr builds nothing, so it starts quickly). espeak-ng keeps process-wide state and is not thread-safe: one process doing one
 request at a time, which its parent can kill when it hangs, keeps the web process safe.
 
 pyttsx3's espeak driver (2.99), as it behaves, and what this worker does about it:
@@ -30,7 +29,7 @@ import time
 
 import pyttsx3
 
-import wav  # ivr/audio/wav.py: this script's folder is on sys.path
+from ivr.audio import wav
 
 ATTEMPTS = 3
 RATE_WAIT = 2.0  # seconds for espeak-ng's thread to take a new rate

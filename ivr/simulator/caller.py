@@ -13,12 +13,8 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
-from ivr.simulator.transports import (
-    HTTP_TIMEOUT, FlaskTransport, HttpTransport, RawResponse, Transport, Unreachable,
-)
-from ivr.simulator.twiml import (
-    DTMF_KEYS, Dial, Enqueue, Gather, Hangup, Pause, Play, Redirect, Reject, Say, TwimlError, Verb, parse,
-)
+from ivr.simulator.transports import HTTP_TIMEOUT, FlaskTransport, HttpTransport, RawResponse, Transport, Unreachable
+from ivr.simulator.twiml_reader import DTMF_KEYS, Dial, Enqueue, Gather, Hangup, Pause, Play, Redirect, Reject, Say, TwimlError, Verb, parse
 
 DEFAULT_FROM = "+212612345678"
 DEFAULT_TO = "+212520447100"

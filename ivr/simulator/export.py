@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ivr.engine import ANSWERED_DIAL_STATUSES
-from ivr.flowbook import FlowBook
-from ivr.models import CallEvent, CallSession
-from ivr.phones import mobile_from_keypad
+from ivr.callflow.engine import ANSWERED_DIAL_STATUSES
+from ivr.flows.loader import FlowBook
+from ivr.store.models import CallEvent, CallSession
+from ivr.registration.mobiles import mobile_from_keypad
 from ivr.runtime import Runtime
 
 REDACTED = "‹redacted›"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ivr.audio import concatenate, synthesize
 from ivr.audio import wav
-from ivr.prompts import Catalog
+from ivr.speech.catalog import Catalog
 from ivr.simulator.caller import SimulatedCaller, Turn, Utterance
 
 GAP_MS = 250  # between two things heard in one turn

@@ -6,7 +6,10 @@ import re
 from pathlib import Path
 from typing import Callable
 
-from ivr.prompts import Catalog
+from ivr.audio.library import AudioLibrary
+from ivr.audio.pieces import spoken_keys, template_pieces
+from ivr.audio.synthesis import unavailable_reason, voice_settings
+from ivr.speech.catalog import Catalog
 from ivr.simulator.recognise import FRAGMENT_PREFIXES
 
 log = logging.getLogger(__name__)
@@ -17,8 +20,6 @@ NAME = re.compile(r"/([0-9a-fp-]+)\.wav$")
 def play_lookup(catalog: Catalog, library=None) -> PlayKey | None:
     """Return a lookup of <Play> URLs to (key, language), or None when no audio library can name pieces here."""
     try:
-        from ivr.audio.pieces import spoken_keys, template_pieces
-
         library = library or _naming_library()
         if library is None:
             return None
@@ -55,9 +56,6 @@ def _in_order(names: list[str], tokens: list[str]) -> bool:
 
 def _naming_library():
     """Return a library that can name pieces (never render), when this machine has the audio engine."""
-    from ivr.audio.engine import unavailable_reason, voice_settings
-    from ivr.audio.library import AudioLibrary
-
     voices = voice_settings()
     if unavailable_reason(voices):
         return None

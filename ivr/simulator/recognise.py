@@ -6,7 +6,7 @@ import string
 from dataclasses import dataclass
 from typing import Callable
 
-from ivr.prompts import Catalog
+from ivr.speech.catalog import Catalog
 
 # Keys that are pieces of other prompts (words of dynamic values, the SMS), never a whole <Say>.
 FRAGMENT_PREFIXES = ("digit", "month", "date.", "day.", "time.", "hour.", "hours.", "period.", "sms.")

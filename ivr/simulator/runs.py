@@ -14,7 +14,7 @@ from ivr.simulator.sandbox import Sandbox
 from ivr.simulator.scenario import Scenario
 from ivr.simulator.targets import RemoteTarget, SandboxTarget
 from ivr.simulator.testdata import SYNTHETIC, resolve, synthetic_person
-from ivr.simulator.twilio_api import TwilioApiStandIn
+from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 
 Show = Callable[[str], None]
 AfterCall = Callable[[SimulatedCaller], None]

@@ -9,13 +9,16 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ivr import create_app, numbers, people, runtime_of, sms, synthetic
-from ivr.importer import import_liaison_list
-from ivr.models import CallSession, FailedCheck, Lockout, PreRegistration, Registration, SmsOutbox
+from ivr.web.app import create_web_app
+from ivr.registration import registration_numbers, people, synthetic
+from ivr.runtime import runtime_of
+from ivr.sms import outbox
+from ivr.registration.importer import import_liaison_list
+from ivr.store.models import CallSession, FailedCheck, Lockout, PreRegistration, Registration, SmsOutbox
 from ivr.settings import DEFAULTS, DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.testdata import DEMO_LIST, TestPerson
-from ivr.simulator.twilio_api import TwilioApiStandIn
+from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 
 # A Wednesday, 11:00 in Casablanca: advisors answer (a scenario's clock says otherwise).
 DEFAULT_CLOCK = datetime(2026, 11, 25, 10, 0)
@@ -37,7 +40,7 @@ class Sandbox:
             "TWILIO_AUTH_TOKEN": DEMO_AUTH_TOKEN, "TWILIO_API_BASE_URL": stand_in.base_url,
             "IVR_SMS_SENDER": "off", "CLOCK": lambda: self.now,
         })
-        self.app = create_app(settings)
+        self.app = create_web_app(settings)
         self.rt = runtime_of(self.app)
         with DEMO_LIST.open(encoding="utf-8", newline="") as lines:
             import_liaison_list(self.rt, lines)
@@ -63,7 +66,7 @@ class Sandbox:
 
     def deliver_sms(self) -> None:
         """Send the pending SMS now, through the twilio SDK to the stand-in."""
-        sms.send_pending(self.rt, self.rt.catalog)
+        outbox.send_pending(self.rt, self.rt.catalog)
 
     def transfer_reason(self, call_sid: str) -> str | None:
         """Return the reason stored for the call's transfer to an advisor."""
@@ -77,13 +80,13 @@ class Sandbox:
             record = self._pre_registration(db, person) if person else None
             if given.get("registered"):
                 registration = Registration(
-                    pre_registration_id=record.id, number=numbers.allocate(db),
+                    pre_registration_id=record.id, number=registration_numbers.allocate(db),
                     mobile=person.mobile or OTHER_NUMBER, language="fr",
                     completed_at=now - timedelta(days=7), completed_by_call="given")
                 db.add(registration)
                 db.flush()
                 for index in range(given.get("credentials_sent", 0)):
-                    db.add(SmsOutbox(idempotency_key=f"given:{index}", kind=sms.CREDENTIALS,
+                    db.add(SmsOutbox(idempotency_key=f"given:{index}", kind=outbox.CREDENTIALS,
                                      registration_id=registration.id, to_number=registration.mobile,
                                      language="fr", status="sent", created_at=now - timedelta(hours=1),
                                      updated_at=now - timedelta(hours=1), sent_at=now - timedelta(hours=1)))

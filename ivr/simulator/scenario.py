@@ -9,8 +9,8 @@ from typing import Any
 
 import yaml
 
-from ivr.actions.registry import TRANSFER_REASONS
-from ivr.prompts import LANGUAGES, Catalog
+from ivr.flows.registry import TRANSFER_REASONS
+from ivr.speech.catalog import LANGUAGES, Catalog
 from ivr.simulator import testdata
 
 TOP_LEVEL = {"name", "caller", "given", "clock", "steps"}

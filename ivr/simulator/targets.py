@@ -6,7 +6,7 @@ import time
 
 import requests
 
-from ivr.prompts import Catalog
+from ivr.speech.catalog import Catalog
 from ivr.settings import DEMO_AUTH_TOKEN
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.played import play_lookup

@@ -8,8 +8,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from ivr import synthetic
-from ivr.phones import parse_moroccan_mobile
+from ivr.registration import synthetic
+from ivr.registration.mobiles import parse_moroccan_mobile
 from ivr.settings import DATA_DIR
 
 DEMO_LIST = DATA_DIR / "demo" / "liaison.csv"

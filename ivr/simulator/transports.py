@@ -7,7 +7,7 @@ from typing import Protocol
 import requests
 from flask import Flask
 
-from ivr.db import CONNECT_TIMEOUT, SQLITE_BUSY_TIMEOUT, STATEMENT_TIMEOUT_MS
+from ivr.store.db import CONNECT_TIMEOUT, SQLITE_BUSY_TIMEOUT, STATEMENT_TIMEOUT_MS
 
 # The longest a webhook may wait on its database before it answers anyway (with the apology):
 # SQLite's writer lock, or a PostgreSQL connection and then a statement.

@@ -1,4 +1,4 @@
-"""Initial schema: the tables of ivr/models.py as the app created them before migrations.
+"""Initial schema: the tables of ivr/store/models.py as the app created them before migrations.
 
 Every table and index is created only if missing, so that a database made by the old
 create_all is adopted as it is (its rows kept) and then follows the later revisions.

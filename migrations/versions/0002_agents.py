@@ -1,4 +1,4 @@
-"""Agents: the call-centre agents' accounts and the audit trail of their actions (ivr/agent_models.py).
+"""Agents: the call-centre agents' accounts and the audit trail of their actions (ivr/store/agent_models.py).
 
 Revision ID: 0002_agents
 Revises: 0001_initial

@@ -4,9 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from ivr import create_app, runtime_of
-from ivr.models import CallEvent, CallSession
-from ivr.spoken import prompt_text
+from ivr.factory import create_app
+from ivr.runtime import runtime_of
+from ivr.store.models import CallEvent, CallSession
+from ivr.speech.values import prompt_text
 
 LANGUAGE_KEYS = {"ar": "1", "fr": "2"}
 

@@ -3,9 +3,9 @@ from datetime import datetime
 
 import pytest
 
-from ivr.actions.guidance import hours_words, opening_hours
+from ivr.callflow.actions.guidance import hours_words, opening_hours
 from ivr.simulator.caller import SimulatedCaller
-from ivr.simulator.twiml import Dial, Hangup, parse
+from ivr.simulator.twiml_reader import Dial, Hangup, parse
 
 from .conftest import choose
 

@@ -2,7 +2,7 @@
 from datetime import datetime
 
 from ivr.simulator.caller import SimulatedCaller
-from ivr.simulator.twiml import Dial, parse
+from ivr.simulator.twiml_reader import Dial, parse
 
 from .conftest import choose
 

@@ -4,10 +4,10 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from ivr import agents
-from ivr.agent_models import AgentTokenRefusal
-from ivr.agents import token_digest
-from ivr.agents_refusals import LIMIT
+from ivr.agents import accounts
+from ivr.store.agent_models import AgentTokenRefusal
+from ivr.agents.accounts import token_digest
+from ivr.agents.refusals import LIMIT
 from tests.agent_support import csrf_of, new_agent, sign_in
 from tests.concurrency import all_at_once
 from tests.databases import stored_bytes
@@ -99,7 +99,7 @@ def test_behind_a_trusted_proxy_the_address_it_added_is_the_one_limited(app, rt,
 
 
 def test_a_disabled_agents_token_is_recorded_but_does_not_count_towards_the_limit(app, rt, token):
-    agents.disable_agent(rt, "Fatima")
+    accounts.disable_agent(rt, "Fatima")
     for _ in range(LIMIT + 1):
         assert api_get(app, token).status_code == 403
     assert {r.reason for r in refusals(rt)} == {"agent_disabled"}

@@ -5,8 +5,8 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from ivr import agents
-from ivr.models import CallEvent, PreRegistration
+from ivr.agents import accounts
+from ivr.store.models import CallEvent, PreRegistration
 from tests.agent_support import (AgentApi, agent_actions, call_session, csrf_of, new_agent, reach_the_advisor,
                                  sign_in)
 from tests.conftest import AMINA
@@ -59,7 +59,7 @@ def test_a_request_without_a_valid_token_is_refused_with_a_401(app, caller, twil
 
 
 def test_a_disabled_agents_token_is_refused_with_a_403(app, rt, caller, twilio_api, token):
-    agents.disable_agent(rt, "Fatima")
+    accounts.disable_agent(rt, "Fatima")
     for answer in api_requests(AgentApi(app, token), caller.call_sid):
         assert answer.status_code == 403 and answer.json["error"] == "agent_disabled"
     assert twilio_api.call_updates == []
@@ -85,7 +85,7 @@ def test_a_login_without_the_forms_csrf_token_is_refused(app, token):
 def test_a_login_with_a_wrong_or_disabled_token_is_refused(app, rt, token):
     client = app.test_client()
     assert sign_in(client, "agt_not-a-token").status_code == 401
-    agents.disable_agent(rt, "Fatima")
+    accounts.disable_agent(rt, "Fatima")
     refused = sign_in(client, token)
     assert refused.status_code == 401 and "Unknown token, or this agent is disabled" in refused.get_data(as_text=True)
 
@@ -120,7 +120,7 @@ def test_a_disabled_agents_console_session_stops_working(app, rt, caller, twilio
     client = app.test_client()
     sign_in(client, token)
     csrf = csrf_of(client.get("/agent/console"))
-    agents.disable_agent(rt, "Fatima")
+    accounts.disable_agent(rt, "Fatima")
     answer = client.post(f"/agent/console/calls/{caller.call_sid}/transfer",
                          data={"target": "menu.choose", "language": "fr", "csrf_token": csrf})
     assert answer.status_code == 403
@@ -241,7 +241,7 @@ def test_an_unexpected_failure_is_a_json_500_that_names_no_internals(app, caller
     def broken(*args):
         raise RuntimeError("connection to /var/lib/secret.db refused")
 
-    monkeypatch.setattr("ivr.views.agent_api.call_context", broken)
+    monkeypatch.setattr("ivr.web.agent_api.call_context", broken)
     answer = AgentApi(app, token).call(caller.call_sid)
     assert answer.status_code == 500 and answer.json["error"] == "internal_error"
     assert "secret.db" not in answer.get_data(as_text=True)

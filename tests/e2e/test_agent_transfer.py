@@ -302,7 +302,8 @@ def app_unreachable_twilio(settings, twilio_api):
 @contextmanager
 def an_agent_and_a_caller_at_the_advisor(app_settings, twilio_api):
     """Build an app with these settings, an agent's API on it and a caller waiting for an advisor."""
-    from ivr import create_app, runtime_of
+    from ivr.factory import create_app
+    from ivr.runtime import runtime_of
     from ivr.simulator.caller import SimulatedCaller
 
     app = create_app(app_settings)

@@ -3,10 +3,10 @@ import json
 
 from sqlalchemy import select
 
-from ivr.models import CallEvent
+from ivr.store.models import CallEvent
 from ivr.sensitive import REDACTED
 from ivr.simulator.export import export_call
-from ivr.simulator.twiml import Gather, parse
+from ivr.simulator.twiml_reader import Gather, parse
 
 from .conftest import choose, identify
 

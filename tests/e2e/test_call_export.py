@@ -9,7 +9,8 @@ from ivr.simulator.sandbox import Sandbox
 from ivr.simulator.scenario import Scenario, Step, load
 from ivr.simulator.targets import SandboxTarget
 from ivr.simulator.testdata import resolve
-from ivr.simulator.twilio_api import TwilioApiStandIn
+from ivr.cli.call_export import calls
+from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 
 FROM = "+212661998877"
 
@@ -94,8 +95,8 @@ def test_the_calls_export_command_writes_the_scenario_or_says_the_call_is_unknow
         caller.hangup()
         runner = sandbox.app.test_cli_runner()
         output = tmp_path / "call.yaml"
-        written = runner.invoke(args=["calls", "export", caller.call_sid, "-o", str(output)])
-        unknown = runner.invoke(args=["calls", "export", "CAnothing"])
+        written = runner.invoke(calls, ["export", caller.call_sid, "-o", str(output)])
+        unknown = runner.invoke(calls, ["export", "CAnothing"])
     assert written.exit_code == 0, written.output
     assert load(output).steps[-1].kind == "hangup"
     assert unknown.exit_code == 1 and "no call CAnothing in the audit trail" in unknown.output
@@ -109,7 +110,7 @@ def test_exporting_an_unknown_call_is_refused(stand_in):
 def test_an_export_stops_where_an_agent_moved_the_call(stand_in, tmp_path):
     from sqlalchemy import select
 
-    from ivr.models import CallEvent, CallSession
+    from ivr.store.models import CallEvent, CallSession
 
     with Sandbox(stand_in) as sandbox:
         caller = sandbox.caller(FROM)

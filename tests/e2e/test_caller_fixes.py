@@ -8,7 +8,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.export import export_call
-from ivr.simulator.twiml import Hangup, parse
+from ivr.simulator.twiml_reader import Hangup, parse
 from tests.conftest import Person
 
 from .conftest import choose, identify

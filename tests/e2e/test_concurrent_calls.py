@@ -4,9 +4,11 @@ import itertools
 import pytest
 from sqlalchemy import select
 
-from ivr import create_app, numbers, runtime_of
-from ivr.importer import import_liaison_list
-from ivr.models import Registration
+from ivr.factory import create_app
+from ivr.registration import registration_numbers
+from ivr.runtime import runtime_of
+from ivr.registration.importer import import_liaison_list
+from ivr.store.models import Registration
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.transports import FlaskTransport
 from tests.conftest import AMINA, PEOPLE_CSV
@@ -51,7 +53,7 @@ def test_many_callers_completing_at_once_get_distinct_valid_numbers(shared_app):
     all_at_once([lambda i=i: complete(i) for i in range(CALLERS)])
     found = registrations(shared_app)
     assert len(found) == CALLERS
-    assert len({r.number for r in found}) == CALLERS and all(numbers.is_valid(r.number) for r in found)
+    assert len({r.number for r in found}) == CALLERS and all(registration_numbers.is_valid(r.number) for r in found)
 
 
 def test_two_calls_of_one_person_completing_at_once_make_one_registration(shared_app):
@@ -65,7 +67,7 @@ def test_two_calls_of_one_person_completing_at_once_make_one_registration(shared
     all_at_once([lambda c=c: turns.update({c.call_sid: c.press("1")}) for c in callers])
     [registration] = registrations(shared_app)
     heard = sorted(turn.heard_text() for turn in turns.values())
-    assert numbers.is_valid(registration.number)
+    assert registration_numbers.is_valid(registration.number)
     assert sum("déjà finalisée" in text for text in heard) == 1  # the second is told it is already done
 
 

@@ -11,7 +11,7 @@ import pexpect
 import pytest
 from sqlalchemy import select
 
-from ivr.models import Registration
+from ivr.store.models import Registration
 from tests.conftest import AUTH_TOKEN
 
 KEYS_PROMPT = r"\[keys \(0-9 \* #\), empty line = wait, h = hang up\]"

@@ -4,9 +4,9 @@ import logging
 import pytest
 from sqlalchemy import select
 
-from ivr import people as people_module
-from ivr.db import make_engine
-from ivr.models import PreRegistration
+from ivr.registration import people as people_module
+from ivr.store.db import make_engine
+from ivr.store.models import PreRegistration
 
 from .conftest import choose, identify
 

@@ -2,9 +2,11 @@
 import pytest
 from sqlalchemy import event, func, select
 
-from ivr import create_app, numbers, runtime_of
-from ivr.importer import import_liaison_list
-from ivr.models import CallEvent, NumberCounter, Registration, SmsOutbox
+from ivr.factory import create_app
+from ivr.registration import registration_numbers
+from ivr.runtime import runtime_of
+from ivr.registration.importer import import_liaison_list
+from ivr.store.models import CallEvent, NumberCounter, Registration, SmsOutbox
 from ivr.simulator.caller import SimulatedCaller
 from tests.conftest import AMINA, PEOPLE_CSV
 from tests.postgres import postgres_database
@@ -80,11 +82,11 @@ def test_a_completion_cut_from_the_database_half_way_writes_nothing_and_its_numb
                 assert db.scalar(select(func.count()).select_from(SmsOutbox)) == 0
                 assert db.scalar(select(func.count()).select_from(CallEvent).where(
                     CallEvent.call_session_id == after.id, CallEvent.seq == after.seq)) == 0
-                assert db.scalar(select(NumberCounter.next_value)) in (None, numbers.FIRST)
+                assert db.scalar(select(NumberCounter.next_value)) in (None, registration_numbers.FIRST)
 
             complete(SimulatedCaller.in_process(app, from_number=AMINA.mobile), AMINA)
             with rt.store.transaction() as db:
                 [number] = db.scalars(select(Registration.number)).all()
-            assert number == f"{numbers.FIRST:08d}" + numbers.luhn_digit(f"{numbers.FIRST:08d}")
+            assert number == f"{registration_numbers.FIRST:08d}" + registration_numbers.luhn_digit(f"{registration_numbers.FIRST:08d}")
         finally:
             rt.store.dispose()

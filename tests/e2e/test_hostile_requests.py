@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app, runtime_of
-from ivr.models import CallSession
+from ivr.factory import create_app
+from ivr.runtime import runtime_of
+from ivr.store.models import CallSession
 from ivr.simulator.caller import SimulatedCaller
-from ivr.simulator.twiml import Dial, Gather, Hangup, Redirect, Say, parse
+from ivr.simulator.twiml_reader import Dial, Gather, Hangup, Redirect, Say, parse
 
 from .conftest import choose
 

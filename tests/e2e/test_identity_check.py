@@ -2,9 +2,10 @@
 import pytest
 from sqlalchemy import select
 
-from ivr import create_app, runtime_of
-from ivr.importer import import_liaison_list
-from ivr.models import FailedCheck
+from ivr.factory import create_app
+from ivr.runtime import runtime_of
+from ivr.registration.importer import import_liaison_list
+from ivr.store.models import FailedCheck
 from ivr.simulator.caller import SimulatedCaller
 from tests.conftest import Person
 

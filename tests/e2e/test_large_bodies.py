@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from ivr.models import CallSession
-from ivr.simulator.twiml import Gather, parse
-from ivr.views.guards import MAX_BODY_BYTES
+from ivr.store.models import CallSession
+from ivr.simulator.twiml_reader import Gather, parse
+from ivr.web.guards import MAX_BODY_BYTES
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
 
 from .servers import Server

@@ -4,7 +4,7 @@ import wave
 
 import pytest
 
-from ivr import create_app
+from ivr.factory import create_app
 from ivr.settings import PROJECT_DIR
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None,

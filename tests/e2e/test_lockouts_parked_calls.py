@@ -2,8 +2,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from ivr import lockouts
-from ivr.models import FailedCheck, Lockout
+from ivr.registration import lockouts
+from ivr.store.models import FailedCheck, Lockout
 from tests.concurrency import all_at_once
 from tests.conftest import Person
 

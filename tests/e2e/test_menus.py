@@ -1,9 +1,10 @@
 """Every menu of the call: the bilingual greeting, the information dates, repeat, advisor, misses, endings."""
 import pytest
 
-from ivr import create_app, runtime_of
+from ivr.factory import create_app
+from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
-from ivr.simulator.twiml import Dial, Gather, Hangup, Say, parse
+from ivr.simulator.twiml_reader import Dial, Gather, Hangup, Say, parse
 
 from .conftest import choose, identify
 

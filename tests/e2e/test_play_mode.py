@@ -1,7 +1,8 @@
 """Whole calls in play mode: every prompt is a <Play> of rendered audio that the app serves."""
 import pytest
 
-from ivr import create_app, runtime_of
+from ivr.factory import create_app
+from ivr.runtime import runtime_of
 from tests.audio_support import audio_folder, needs_engine, rendered_catalog, sound_of, stop_audio
 from tests.e2e.conftest import choose, complete, identify
 

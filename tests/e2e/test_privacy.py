@@ -6,9 +6,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from ivr import runtime_of
-from ivr.importer import import_liaison_list
-from ivr.models import CallEvent
+from ivr.runtime import runtime_of
+from ivr.registration.importer import import_liaison_list
+from ivr.store.models import CallEvent
 from tests.conftest import AMINA, PEOPLE_CSV
 from tests.databases import stored_bytes
 

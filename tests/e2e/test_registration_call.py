@@ -3,10 +3,10 @@ import re
 
 from sqlalchemy import select
 
-from ivr import numbers
-from ivr.credentials import password_matches
-from ivr.models import Credential, Registration, SmsOutbox
-from ivr.spoken import Day, DigitString, Localized, Month
+from ivr.registration import registration_numbers
+from ivr.registration.credentials import password_matches
+from ivr.store.models import Credential, Registration, SmsOutbox
+from ivr.speech.values import Day, DigitString, Localized, Month
 
 from .conftest import choose, complete, identify
 
@@ -32,7 +32,7 @@ def test_french_caller_completes_registration_and_receives_number_and_password_b
     turn = caller.press("1")
 
     [registration] = stored_registrations(rt)
-    assert numbers.is_valid(registration.number) and registration.mobile == amina.mobile
+    assert registration_numbers.is_valid(registration.number) and registration.mobile == amina.mobile
     assert voice.said(caller) == ["completion.completed", "credentials.sent"]
     assert voice.heard(turn, "credentials.sent", number=DigitString(registration.number),
                        last_four=DigitString("4578"))
@@ -116,7 +116,7 @@ def test_not_my_number_transfers_to_an_advisor_and_keeps_the_number_on_file(peop
 
 
 def test_disputed_category_is_recorded_completes_nothing_and_transfers(people, phone, voice, rt):
-    from ivr.models import Dispute
+    from ivr.store.models import Dispute
 
     caller = phone()
     choose(caller, "fr", "1")

@@ -12,8 +12,9 @@ import pytest
 import requests
 
 from bench.slow_clients import SlowClients
-from ivr import create_app, runtime_of
-from ivr.importer import import_liaison_list
+from ivr.factory import create_app
+from ivr.runtime import runtime_of
+from ivr.registration.importer import import_liaison_list
 from ivr.simulator.caller import SimulatedCaller
 from tests import postgres
 from tests.conftest import ACCOUNT_SID, AMINA, AUTH_TOKEN, PEOPLE_CSV

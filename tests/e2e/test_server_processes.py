@@ -5,10 +5,12 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from ivr import create_app, numbers, runtime_of
-from ivr.actions.guidance import opening_hours
-from ivr.importer import import_liaison_list
-from ivr.models import CallEvent, CallSession, Registration, SmsOutbox
+from ivr.factory import create_app
+from ivr.registration import registration_numbers
+from ivr.runtime import runtime_of
+from ivr.callflow.actions.guidance import opening_hours
+from ivr.registration.importer import import_liaison_list
+from ivr.store.models import CallEvent, CallSession, Registration, SmsOutbox
 from ivr.settings import DEFAULTS
 from ivr.simulator.caller import SimulatedCaller
 from tests.concurrency import all_at_once
@@ -97,7 +99,7 @@ def test_a_call_whose_webhooks_alternate_between_two_server_processes_completes(
     with operator.store.transaction() as db:
         [registration] = db.scalars(select(Registration)).all()
         call = db.scalars(select(CallSession).where(CallSession.call_sid == caller.call_sid)).one()
-    assert registration.mobile == AMINA.mobile and numbers.is_valid(registration.number)
+    assert registration.mobile == AMINA.mobile and registration_numbers.is_valid(registration.number)
     assert call.status == "ended"
 
     def access_log() -> str:
@@ -124,9 +126,9 @@ def test_fifty_registrations_completed_at_once_on_two_servers_get_fifty_distinct
     all_at_once([lambda i=i: complete(i) for i in range(CROWD)])
     with operator.store.transaction() as db:
         found = db.scalars(select(Registration.number)).all()
-    assert len(found) == CROWD and len(set(found)) == CROWD and all(numbers.is_valid(n) for n in found)
+    assert len(found) == CROWD and len(set(found)) == CROWD and all(registration_numbers.is_valid(n) for n in found)
     # Allocated by a locked counter row: no number lost either.
-    assert sorted(int(n[:8]) for n in found) == list(range(numbers.FIRST, numbers.FIRST + CROWD))
+    assert sorted(int(n[:8]) for n in found) == list(range(registration_numbers.FIRST, registration_numbers.FIRST + CROWD))
 
 
 def test_two_sms_workers_over_one_outbox_send_each_sms_exactly_once(operator, environment, twilio_api, tmp_path):

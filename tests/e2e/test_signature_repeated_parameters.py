@@ -4,8 +4,8 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from ivr.models import CallSession
-from ivr.simulator.twiml import Gather, parse
+from ivr.store.models import CallSession
+from ivr.simulator.twiml_reader import Gather, parse
 
 from .conftest import choose
 

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from ivr.db import Store
-from ivr.models import PreRegistration, Registration, SmsOutbox
+from ivr.store.db import Store
+from ivr.store.models import PreRegistration, Registration, SmsOutbox
 from ivr.runtime import Runtime
-from ivr.sms import request_credentials
+from ivr.sms.outbox import request_credentials
 from tests.fakes import FakeClock
 
 ACCOUNT_SID = "AC" + "2" * 32

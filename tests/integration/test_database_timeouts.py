@@ -3,9 +3,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from ivr import db as db_module
-from ivr.db import Store
-from ivr.schema import lift_statement_timeout
+from ivr.store import db as db_module
+from ivr.store.db import Store
+from ivr.store.schema import lift_statement_timeout
 from tests.databases import migrated
 from tests.postgres import postgres_database
 

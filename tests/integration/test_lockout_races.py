@@ -4,9 +4,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from ivr import lockouts
-from ivr.db import Store
-from ivr.models import Lockout
+from ivr.registration import lockouts
+from ivr.store.db import Store
+from ivr.store.models import Lockout
 from tests.databases import migrated
 from tests.concurrency import all_at_once
 

@@ -5,9 +5,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select
 
-from ivr import schema
-from ivr.db import Store
-from ivr.models import Base, NumberCounter
+from ivr.store import schema
+from ivr.store.db import Store
+from ivr.store.models import Base, NumberCounter
 from tests.concurrency import all_at_once
 
 PROCESSES = 4
@@ -33,8 +33,8 @@ def revisions(store: Store) -> set[str]:
 
 
 def tables_created_before_migrations():
-    """The tables the app made with create_all before migrations: those of ivr/models.py."""
-    return [mapper.local_table for mapper in Base.registry.mappers if mapper.class_.__module__ == "ivr.models"]
+    """The tables the app made with create_all before migrations: those of ivr/store/models.py."""
+    return [mapper.local_table for mapper in Base.registry.mappers if mapper.class_.__module__ == "ivr.store.models"]
 
 
 def test_the_migrations_make_exactly_the_schema_the_models_describe(store):

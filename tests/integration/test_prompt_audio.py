@@ -3,14 +3,16 @@ import shutil
 
 import pytest
 
-from ivr import create_app, runtime_of, twiml
+from ivr.factory import create_app
+from ivr.runtime import runtime_of
+from ivr.callflow import twiml_writer
 from ivr.audio import concatenate, synthesize
-from ivr.audio.engine import voice_settings
+from ivr.audio.synthesis import voice_settings
 from ivr.audio.library import AudioLibrary
 from ivr.audio.pieces import known_values, texts_to_render
 from ivr.audio.player import Player, player_for
-from ivr.engine import Prompt, Reply
-from ivr.spoken import DigitString
+from ivr.callflow.engine import Prompt, Reply
+from ivr.speech.values import DigitString
 from tests.audio_support import needs_engine, rendered_catalog, sound_of, stop_audio
 
 pytestmark = needs_engine
@@ -73,12 +75,12 @@ def test_a_prompt_whose_audio_is_not_ready_in_time_is_said_and_played_once_rende
     rt = runtime_of(play_app)
     library = rt.extras["audio"]
     reply = Reply([Prompt("common.goodbye")])
-    xml = twiml.render(reply, rt.catalog, ["fr"], "/voice/step", "+212520194040",
+    xml = twiml_writer.render(reply, rt.catalog, ["fr"], "/voice/step", "+212520194040",
                        player=Player(library, rt.catalog, "http://localhost", wait=0))
     assert "<Say" in xml and "<Play>" not in xml
     assert library.ready("fr", [rt.catalog.text("fr", "common.goodbye")], wait=60)
     with play_app.test_request_context():
-        xml = twiml.render(reply, rt.catalog, ["fr"], "/voice/step", "+212520194040", player=player_for(rt))
+        xml = twiml_writer.render(reply, rt.catalog, ["fr"], "/voice/step", "+212520194040", player=player_for(rt))
     assert "<Play>http://localhost/audio/" in xml and "<Say" not in xml
 
 
@@ -88,7 +90,7 @@ def play_library(folder) -> AudioLibrary:
 
 
 def test_a_missing_espeak_ng_voice_is_named_as_the_reason_to_say_the_prompts():
-    from ivr.audio.engine import VoiceSettings, unavailable_reason
+    from ivr.audio.synthesis import VoiceSettings, unavailable_reason
 
     reason = unavailable_reason({"fr": VoiceSettings("fr", 150), "ar": VoiceSettings("xyzvoice", 150)})
     assert reason == "espeak-ng has no voice 'xyzvoice' (for ar)"
@@ -96,7 +98,7 @@ def test_a_missing_espeak_ng_voice_is_named_as_the_reason_to_say_the_prompts():
 
 
 def test_the_engine_worker_reports_a_voice_espeak_ng_lacks_and_goes_on_rendering(tmp_path):
-    from ivr.audio.engine import SynthesisError, Synthesizer, VoiceSettings
+    from ivr.audio.synthesis import SynthesisError, Synthesizer, VoiceSettings
 
     synthesizer = Synthesizer()
     try:

@@ -7,12 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from ivr.credentials import password_matches
-from ivr.db import Store
-from ivr.models import Base, Credential, SmsOutbox
-from ivr.prompts import Catalog
-from ivr.simulator.twilio_api import TwilioApiStandIn
-from ivr.sms import SmsSender, send_pending
+from ivr.registration.credentials import password_matches
+from ivr.store.db import Store
+from ivr.store.models import Base, Credential, SmsOutbox
+from ivr.speech.catalog import Catalog
+from ivr.simulator.twilio_stand_in import TwilioApiStandIn
+from ivr.sms.outbox import send_pending
+from ivr.sms.sender import SmsSender
 from tests.postgres import postgres_database
 from tests.integration.sms_support import (
     ACCOUNT_SID, AUTH_TOKEN, START, add_registration, ask, make_runtime, password_in, rows,

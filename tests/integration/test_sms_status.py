@@ -2,12 +2,12 @@
 import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr import create_app
-from ivr.models import SmsOutbox
-from ivr.prompts import Catalog
-from ivr.simulator.twilio_api import TwilioApiStandIn
-from ivr.sms import record_status, send_pending
-from ivr.views.sms import sms_webhooks
+from ivr.factory import create_app
+from ivr.store.models import SmsOutbox
+from ivr.speech.catalog import Catalog
+from ivr.simulator.twilio_stand_in import TwilioApiStandIn
+from ivr.sms.outbox import record_status, send_pending
+from ivr.web.sms_status import sms_webhooks
 from tests.fakes import FakeClock
 from tests.waiting import wait_until
 from tests.integration.sms_support import (

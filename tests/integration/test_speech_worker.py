@@ -4,7 +4,7 @@ import subprocess
 import pytest
 
 from ivr.audio import wav
-from ivr.audio.engine import Synthesizer, VoiceSettings, unavailable_reason
+from ivr.audio.synthesis import Synthesizer, VoiceSettings, unavailable_reason
 from tests.audio_support import needs_engine, sound_of
 
 pytestmark = needs_engine

@@ -9,7 +9,7 @@ from urllib.request import urlopen
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from ivr.simulator.twilio_api import TwilioApiStandIn
+from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 from ivr.twilio_rest import make_client, send_sms
 
 ACCOUNT_SID = "AC" + "1" * 32
@@ -133,7 +133,7 @@ def test_the_recorded_messages_are_readable_as_json_by_number(stand_in, client):
 
 def test_run_as_a_program_it_prints_each_sms_it_receives():
     program = subprocess.Popen(
-        [sys.executable, "-m", "ivr.simulator.twilio_api", "--port", "0",
+        [sys.executable, "-m", "ivr.simulator.twilio_stand_in", "--port", "0",
          "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN],
         cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True)
     try:

@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from ivr.db import Store
+from ivr.store.db import Store
 from ivr.runtime import Runtime
 
 

@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from ivr import agents
-from ivr.agent_models import Agent, AgentAction
+from ivr.agents import accounts
+from ivr.store.agent_models import Agent, AgentAction
 from tests.databases import stored_bytes
 
 TOKEN = re.compile(r"^agt_[A-Za-z0-9_-]{43}$", re.MULTILINE)
@@ -34,7 +34,7 @@ def test_creating_an_agent_prints_a_token_that_is_stored_only_as_its_sha256(rt, 
     assert agent.name == "Fatima Zahra" and agent.active
     assert agent.token_hash == hashlib.sha256(token.encode()).hexdigest()
     assert all(token.encode() not in content for content in stored_bytes(rt.store).values())
-    assert agents.authenticate(rt, token).name == "Fatima Zahra"
+    assert accounts.authenticate(rt, token).name == "Fatima Zahra"
 
 
 def test_two_agents_get_different_tokens(runner):
@@ -54,8 +54,8 @@ def test_a_disabled_agents_token_no_longer_authenticates(runner, rt):
     token = create(runner, "Karim")
     result = runner.invoke(args=["agents", "disable", "Karim"])
     assert result.exit_code == 0 and "disabled" in result.output
-    with pytest.raises(agents.AgentDisabled):
-        agents.authenticate(rt, token)
+    with pytest.raises(accounts.AgentDisabled):
+        accounts.authenticate(rt, token)
     again = runner.invoke(args=["agents", "disable", "Karim"])
     assert again.exit_code == 0 and "already disabled" in again.output
 

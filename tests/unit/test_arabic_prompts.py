@@ -6,11 +6,11 @@ from datetime import date, datetime
 import pytest
 
 from ivr import hours
-from ivr.actions.guidance import hours_words
-from ivr.categories import load_categories
-from ivr.prompts import Catalog, placeholders
-from ivr.sms import CREDENTIALS_PROMPT
-from ivr.spoken import ClockTime, Day, DigitString, Localized, Month, prompt_text, say_value
+from ivr.callflow.actions.guidance import hours_words
+from ivr.registration.categories import load_categories
+from ivr.speech.catalog import Catalog, placeholders
+from ivr.sms.outbox import CREDENTIALS_PROMPT
+from ivr.speech.values import ClockTime, Day, DigitString, Localized, Month, prompt_text, say_value
 
 CATALOG = Catalog.load()
 FRAGMENT_TEMPLATES = ("date.", "month_year", "time.", "hours.days", "hours.one_day", "hours.range")  # said in values

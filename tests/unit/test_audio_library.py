@@ -1,5 +1,5 @@
 """The audio library renders each missing text once, however many calls need it, and writes readable files."""
-import importlib.util
+import importlib
 import os
 import stat
 import threading
@@ -8,7 +8,7 @@ import time
 import pytest
 
 from ivr.audio import library as library_module
-from ivr.audio.engine import WORKER, SynthesisError, voice_settings
+from ivr.audio.synthesis import WORKER, SynthesisError, voice_settings
 from ivr.audio.library import AudioLibrary, sweep_leftovers
 
 
@@ -55,11 +55,8 @@ def test_a_text_the_engine_failed_to_render_is_said_and_rendered_again_at_the_ne
     assert engine.renders == 2
 
 
-def test_the_worker_writes_files_every_user_of_the_server_can_read(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(WORKER.parent))  # the worker imports wav.py as a top-level module
-    spec = importlib.util.spec_from_file_location("synthesis_worker", WORKER)
-    worker = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(worker)
+def test_the_worker_writes_files_every_user_of_the_server_can_read(tmp_path):
+    worker = importlib.import_module(WORKER)
     target = tmp_path / "0123456789abcdef.wav"
     worker.write_atomically(str(target), b"RIFF")
     assert stat.S_IMODE(target.stat().st_mode) == 0o644

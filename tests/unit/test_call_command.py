@@ -7,7 +7,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from werkzeug.serving import make_server
 
-from ivr.commands.call import call
+from ivr.cli.caller import call
 
 TOKEN = "console-test-token"
 CALLER = "+212612345678"

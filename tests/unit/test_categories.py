@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ivr.categories import CATEGORIES_FILE, CATEGORY_CODES, CategoryError, load_categories
+from ivr.registration.categories import CATEGORIES_FILE, CATEGORY_CODES, CategoryError, load_categories
 
 SPEC_CODES = (
     "cpu", "commercant_comptable", "medecin", "pharmacien", "dentiste", "notaire", "sage_femme",

@@ -4,10 +4,10 @@ import shutil
 import pytest
 import yaml
 
-import ivr.actions  # noqa: F401
-from ivr import flowcheck
-from ivr.flowbook import FLOWS_DIR, FlowBook, FlowError
-from ivr.prompts import PROMPTS_DIR, Catalog, CatalogError
+import ivr.callflow.actions  # noqa: F401
+from ivr.callflow import checks
+from ivr.flows.loader import FLOWS_DIR, FlowBook, FlowError
+from ivr.speech.catalog import PROMPTS_DIR, Catalog, CatalogError
 
 
 @pytest.fixture
@@ -31,13 +31,13 @@ def edit(folder, flow, change):
 
 def refusal(folder, catalog) -> str:
     with pytest.raises(FlowError) as refused:
-        flowcheck.check(FlowBook.load(folder), catalog)
+        checks.check(FlowBook.load(folder), catalog)
     return str(refused.value)
 
 
 def test_every_shipped_flow_loads_and_passes_the_checks(catalog):
     book = FlowBook.load()
-    flowcheck.check(book, catalog)
+    checks.check(book, catalog)
     assert {name.split(".")[0] for name in book.states} == {
         "language", "menu", "info", "identity", "category", "completion", "credentials", "advisor",
     }

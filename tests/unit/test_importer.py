@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from ivr import people
-from ivr.importer import ImportFileError, ImportStopped, RowError, import_liaison_list
-from ivr.models import PreRegistration, Registration
+from ivr.registration import people
+from ivr.registration.importer import ImportFileError, ImportStopped, RowError, import_liaison_list
+from ivr.store.models import PreRegistration, Registration
 from ivr.runtime import Runtime
 from tests.databases import BACKEND, stored_bytes
 

@@ -5,9 +5,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from ivr import create_app, importer
-from ivr.importer import ImportStopped, RowError, import_liaison_list
-from ivr.models import PreRegistration
+from ivr.factory import create_app
+from ivr.registration import importer
+from ivr.registration.importer import ImportStopped, RowError, import_liaison_list
+from ivr.store.models import PreRegistration
 from ivr.runtime import Runtime
 
 HEADER = "cin,last_name,first_name,birth_date,category,mobile,source"

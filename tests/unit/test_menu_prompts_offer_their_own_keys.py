@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-import ivr.actions  # noqa: F401 (registers the actions the flows name)
-from ivr.flowbook import FlowBook
-from ivr.prompts import Catalog
+import ivr.callflow.actions  # noqa: F401 (registers the actions the flows name)
+from ivr.flows.loader import FlowBook
+from ivr.speech.catalog import Catalog
 
 GLOBAL_KEYS = {"0"}  # the advisor, from every question
 OFFERED = {"fr": re.compile(r"tapez (\d)\b"), "ar": re.compile(r"(?<!\d)(\d)(?!\d)")}

@@ -5,9 +5,9 @@ import holidays
 import pytest
 
 from ivr import hours, settings
-from ivr.actions.guidance import closed_reason
-from ivr.prompts import Catalog
-from ivr.spoken import ClockTime, say_value
+from ivr.speech.opening_hours import closed_reason
+from ivr.speech.catalog import Catalog
+from ivr.speech.values import ClockTime, say_value
 
 CASABLANCA = "Africa/Casablanca"
 WEEK_AND_SATURDAY = "mon-fri 08:30-16:30; sat 09:00-12:00"

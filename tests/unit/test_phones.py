@@ -1,6 +1,6 @@
 import pytest
 
-from ivr.phones import last_four, mobile_from_keypad, parse_moroccan_mobile
+from ivr.registration.mobiles import last_four, mobile_from_keypad, parse_moroccan_mobile
 
 
 @pytest.mark.parametrize("text", [

@@ -3,9 +3,9 @@ import shutil
 
 import pytest
 
-from ivr.prompts import Catalog
+from ivr.speech.catalog import Catalog
 from ivr.simulator.played import play_lookup
-from ivr.spoken import DigitString
+from ivr.speech.values import DigitString
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None,
                                 reason="espeak-ng is not installed: the audio library cannot name pieces here")
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None,
 
 @pytest.fixture(scope="module")
 def named():
-    from ivr.audio.engine import voice_settings
+    from ivr.audio.synthesis import voice_settings
     from ivr.audio.library import AudioLibrary
     from ivr.audio.pieces import prompt_pieces
 

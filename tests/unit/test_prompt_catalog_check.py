@@ -4,9 +4,9 @@ import shutil
 import pytest
 import yaml
 
-from ivr import flowcheck
-from ivr.flowbook import FlowBook, FlowError
-from ivr.prompts import PROMPTS_DIR, Catalog
+from ivr.callflow import checks
+from ivr.flows.loader import FlowBook, FlowError
+from ivr.speech.catalog import PROMPTS_DIR, Catalog
 
 
 @pytest.fixture
@@ -74,4 +74,4 @@ def test_the_flow_loader_refuses_an_unused_key_when_the_app_starts(prompts_copy)
     for language in ("ar", "fr"):
         prompts_copy[1](language, "calls.yaml", lambda texts: texts.update({"menu.forgotten": "…"}))
     with pytest.raises(FlowError, match="menu.forgotten.*no flow, action or code uses it"):
-        flowcheck.check(FlowBook.load(), Catalog.load(prompts_copy[0]))
+        checks.check(FlowBook.load(), Catalog.load(prompts_copy[0]))

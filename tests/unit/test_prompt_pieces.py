@@ -2,7 +2,7 @@
 from datetime import date
 
 from ivr.audio.pieces import DIGIT_GAP, END_GAP, PHRASE_GAP, known_values, prompt_pieces, texts_to_render
-from ivr.spoken import Day, DigitString, Localized, Month
+from ivr.speech.values import Day, DigitString, Localized, Month
 
 
 def test_a_prompt_without_values_is_one_piece_then_a_pause(rt):

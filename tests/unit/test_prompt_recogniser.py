@@ -3,9 +3,9 @@ from datetime import date
 
 import pytest
 
-from ivr.prompts import LANGUAGES, Catalog, placeholders
+from ivr.speech.catalog import LANGUAGES, Catalog, placeholders
 from ivr.simulator.recognise import FRAGMENT_PREFIXES, Recogniser
-from ivr.spoken import Day, DigitString, prompt_text
+from ivr.speech.values import Day, DigitString, prompt_text
 
 CATALOG = Catalog.load()
 WHOLE_PROMPTS = sorted(key for key in CATALOG.texts["fr"] if not key.startswith(FRAGMENT_PREFIXES))

@@ -6,8 +6,8 @@ import pexpect
 import pytest
 from sqlalchemy import func, select
 
-from ivr import create_app
-from ivr.models import PreRegistration
+from ivr.factory import create_app
+from ivr.store.models import PreRegistration
 
 PROJECT_DIR = str(Path(__file__).resolve().parents[2])
 HEADER = "cin,last_name,first_name,birth_date,category,mobile,source"
@@ -125,8 +125,8 @@ def test_the_demo_readme_tells_testers_what_to_type_for_every_demo_person():
     import csv
     from datetime import date
 
-    from ivr.commands.registrations import DEMO_LIST
-    from ivr.phones import parse_moroccan_mobile
+    from ivr.cli.registrations import DEMO_LIST
+    from ivr.registration.mobiles import parse_moroccan_mobile
 
     people = list(csv.DictReader(DEMO_LIST.open(encoding="utf-8")))
     readme = (DEMO_LIST.parent / "README.md").read_text(encoding="utf-8")

@@ -3,7 +3,7 @@ from datetime import datetime
 
 import pytest
 
-from ivr.prompts import Catalog
+from ivr.speech.catalog import Catalog
 from ivr.simulator.scenario import ScenarioError, load
 
 

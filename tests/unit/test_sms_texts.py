@@ -2,11 +2,11 @@ import re
 
 import pytest
 
-from ivr.credentials import ALPHABET, generate_password, hash_password, password_matches
-from ivr.prompts import Catalog
+from ivr.registration.credentials import ALPHABET, generate_password, hash_password, password_matches
+from ivr.speech.catalog import Catalog
 from ivr.sensitive import Sensitive
-from ivr.sms import CREDENTIALS_PROMPT, sms_segments
-from ivr.sms_encoding import GSM7_BASIC
+from ivr.sms.outbox import CREDENTIALS_PROMPT, sms_segments
+from ivr.sms.encoding import GSM7_BASIC
 
 LONGEST_NUMBER = "999999999"
 LONGEST_PASSWORD = "WWWWWWWWW9"

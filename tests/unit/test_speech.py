@@ -3,8 +3,8 @@ from datetime import date
 
 import pytest
 
-from ivr.prompts import PROMPTS_DIR, Catalog
-from ivr.speech import spoken_date, spoken_digits, spoken_month
+from ivr.speech.catalog import PROMPTS_DIR, Catalog
+from ivr.speech.say_text import spoken_date, spoken_digits, spoken_month
 
 MOROCCAN_MONTHS = "يناير فبراير مارس أبريل ماي يونيو يوليوز غشت شتنبر أكتوبر نونبر دجنبر".split()
 

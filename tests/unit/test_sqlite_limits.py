@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ivr.db import CONNECT_TIMEOUT, SQLITE_BUSY_TIMEOUT, STATEMENT_TIMEOUT_MS
+from ivr.store.db import CONNECT_TIMEOUT, SQLITE_BUSY_TIMEOUT, STATEMENT_TIMEOUT_MS
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.targets import RemoteTarget
 from ivr.simulator.transports import HttpTransport

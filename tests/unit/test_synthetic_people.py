@@ -3,9 +3,11 @@ from sqlalchemy import func, select
 
 import pytest
 
-from ivr import create_app, people, runtime_of, synthetic
-from ivr.models import PreRegistration
-from ivr.phones import parse_moroccan_mobile
+from ivr.factory import create_app
+from ivr.registration import people, synthetic
+from ivr.runtime import runtime_of
+from ivr.store.models import PreRegistration
+from ivr.registration.mobiles import parse_moroccan_mobile
 from ivr.simulator.testdata import demo_people, resolve
 
 

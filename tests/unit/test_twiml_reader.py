@@ -4,8 +4,8 @@ import re
 import pytest
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from ivr.simulator import twiml
-from ivr.simulator.twiml import TwimlError
+from ivr.simulator import twiml_reader
+from ivr.simulator.twiml_reader import TwimlError
 
 
 def test_a_document_built_with_voice_response_reads_into_typed_verbs():
@@ -21,20 +21,20 @@ def test_a_document_built_with_voice_response_reads_into_typed_verbs():
     response.hangup()
     response.reject(reason="busy")
 
-    assert twiml.parse(str(response)) == [
-        twiml.Gather(
+    assert twiml_reader.parse(str(response)) == [
+        twiml_reader.Gather(
             action="/menu", num_digits=1, finish_on_key="*", timeout=3, action_on_empty_result=True,
             children=(
-                twiml.Say("Bienvenue", "fr-FR", "Polly.Lea"),
-                twiml.Play("https://cdn.example/ar/welcome.mp3", loop=2),
-                twiml.Pause(2),
+                twiml_reader.Say("Bienvenue", "fr-FR", "Polly.Lea"),
+                twiml_reader.Play("https://cdn.example/ar/welcome.mp3", loop=2),
+                twiml_reader.Pause(2),
             ),
         ),
-        twiml.Redirect("/again", "GET"),
-        twiml.Dial("+212520194040", action="/advisor", timeout=20, caller_id="+212520447100"),
-        twiml.Enqueue("advisors"),
-        twiml.Hangup(),
-        twiml.Reject("busy"),
+        twiml_reader.Redirect("/again", "GET"),
+        twiml_reader.Dial("+212520194040", action="/advisor", timeout=20, caller_id="+212520447100"),
+        twiml_reader.Enqueue("advisors"),
+        twiml_reader.Hangup(),
+        twiml_reader.Reject("busy"),
     ]
 
 
@@ -42,16 +42,16 @@ def test_a_bare_gather_has_twilios_defaults():
     response = VoiceResponse()
     response.gather()
 
-    (gather,) = twiml.parse(str(response))
+    (gather,) = twiml_reader.parse(str(response))
 
-    assert gather == twiml.Gather(
+    assert gather == twiml_reader.Gather(
         action=None, method="POST", num_digits=None, finish_on_key="#", timeout=5,
         action_on_empty_result=False, input="dtmf", children=(),
     )
 
 
 def test_an_empty_finish_on_key_means_no_finish_key():
-    (gather,) = twiml.parse('<Response><Gather finishOnKey=""/></Response>')
+    (gather,) = twiml_reader.parse('<Response><Gather finishOnKey=""/></Response>')
 
     assert gather.finish_on_key == ""
 
@@ -61,9 +61,9 @@ def test_a_say_holding_ssml_reads_as_its_words():
         '<Response><Say language="fr-FR">Votre numéro <break time="1s"/> est <say-as>123</say-as></Say></Response>'
     )
 
-    verbs = twiml.parse(document)
+    verbs = twiml_reader.parse(document)
 
-    assert verbs == [twiml.Say("Votre numéro est 123", "fr-FR")]
+    assert verbs == [twiml_reader.Say("Votre numéro est 123", "fr-FR")]
 
 
 def test_a_dial_takes_its_number_from_a_number_noun():
@@ -72,18 +72,18 @@ def test_a_dial_takes_its_number_from_a_number_noun():
     dial.number("+212520194040")
     response.append(dial)
 
-    assert twiml.parse(str(response)) == [twiml.Dial("+212520194040", action="/advisor")]
+    assert twiml_reader.parse(str(response)) == [twiml_reader.Dial("+212520194040", action="/advisor")]
 
 
 def test_arabic_text_survives_the_reading_from_utf8_bytes():
     response = VoiceResponse()
     response.say("مرحبا بكم", language="ar-AE")
 
-    assert twiml.parse(str(response).encode("utf-8")) == [twiml.Say("مرحبا بكم", "ar-AE")]
+    assert twiml_reader.parse(str(response).encode("utf-8")) == [twiml_reader.Say("مرحبا بكم", "ar-AE")]
 
 
 def test_an_empty_response_has_no_verbs():
-    assert twiml.parse("<Response/>") == []
+    assert twiml_reader.parse("<Response/>") == []
 
 
 @pytest.mark.parametrize(
@@ -109,4 +109,4 @@ def test_an_empty_response_has_no_verbs():
 )
 def test_a_document_twilio_could_not_execute_is_refused_with_the_reason(body, complaint):
     with pytest.raises(TwimlError, match=re.escape(complaint)):
-        twiml.parse(body)
+        twiml_reader.parse(body)

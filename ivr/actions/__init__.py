@@ -1,2 +1,0 @@
-"""Actions, params providers and validators; importing this package registers them all."""
-from ivr.actions import delivery, guidance, identity, mismatches, registration  # noqa: F401

@@ -1,0 +1,100 @@
+"""What an agent may read about a call: why it reached the advisors and where it stood.
+
+Only names and masked values leave here: never a CIN, a birth date or their digests. Every read is
+audited with the agent who made it, in the same transaction.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ivr.agents.accounts import AgentError, AgentIdentity, audit, record
+from ivr.store.models import CallSession, PreRegistration, Registration
+from ivr.registration.mobiles import last_four
+from ivr.runtime import Runtime
+
+ADVISOR_FLOW, ADVISOR_DIAL_STATE = "advisor", "connect"
+REASONS = {
+    "caller_request": "the caller asked for an advisor",
+    "too_many_misses": "no valid answer three times to one question",
+    "identity_failed": "three failed identity checks",
+    "category_disputed": "the caller disputes the declared category",
+    "mobile_not_callers": "the mobile on file is not the caller's",
+    "no_language_chosen": "no language chosen",
+    "call_too_long": "the call took too many steps",
+    "technical_fault": "a technical fault",
+    "agent_requested": "an agent asked for it",
+}
+
+
+class UnknownCall(AgentError):
+    code = "unknown_call"
+
+
+def advisor_calls(rt: Runtime, agent: AgentIdentity) -> list[dict[str, Any]]:
+    """Return an agent the context of every live call waiting for or with an advisor, oldest first."""
+    with rt.store.transaction() as db:
+        query = (select(CallSession)
+                 .where(CallSession.status == "active", CallSession.flow == ADVISOR_FLOW,
+                        CallSession.state == ADVISOR_DIAL_STATE)
+                 .order_by(CallSession.transferred_at, CallSession.id))
+        found = [describe(db, call) for call in db.scalars(query)]
+        record(db, rt, agent.id, "read", "listed", detail={"calls": [call["call_sid"] for call in found]})
+        return found
+
+
+def call_context(rt: Runtime, agent: AgentIdentity, call_sid: str) -> dict[str, Any]:
+    """Return an agent the context of one call."""
+    with rt.store.transaction() as db:
+        call = db.scalars(select(CallSession).where(CallSession.call_sid == call_sid)).first()
+        if call is not None:
+            record(db, rt, agent.id, "read", "shown", call.call_sid)
+            return describe(db, call)
+    audit(rt, agent, "read", UnknownCall.code, call_sid[:64])
+    raise UnknownCall(f"no call {call_sid}")
+
+
+def describe(db: Session, call: CallSession) -> dict[str, Any]:
+    """Return what an agent sees of a call."""
+    return {
+        "call_sid": call.call_sid,
+        "from_number": call.from_number,
+        "status": call.status,
+        "state": f"{call.flow}.{call.state}",
+        "with_advisor": call.status == "active" and (call.flow, call.state) == (ADVISOR_FLOW, ADVISOR_DIAL_STATE),
+        "transfer_reason": call.transfer_reason,
+        "transfer_reason_text": REASONS.get(call.transfer_reason or "", call.transfer_reason),
+        "state_reached": call.transfer_state,
+        "language": call.language,
+        "identity_verified": call.identity_verified,
+        "person": person_summary(db, call.pre_registration_id) if call.identity_verified else None,
+        "started_at": iso(call.started_at),
+        "transferred_at": iso(call.transferred_at),
+        "ended_at": iso(call.ended_at),
+    }
+
+
+def person_summary(db: Session, pre_registration_id: int | None) -> dict[str, Any] | None:
+    """Return a verified caller's name, declared category, masked mobile and whether they are registered."""
+    person = db.get(PreRegistration, pre_registration_id) if pre_registration_id else None
+    if person is None:
+        return None
+    registered = db.scalar(select(Registration.id).where(Registration.pre_registration_id == person.id))
+    return {
+        "name": f"{person.first_name} {person.last_name}",
+        "category": person.category,
+        "mobile": mask_mobile(person.mobile),
+        "registered": registered is not None,
+    }
+
+
+def mask_mobile(e164: str | None) -> str | None:
+    """Return a mobile with all but its last four digits hidden."""
+    return f"•••• {last_four(e164)}" if e164 else None
+
+
+def iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") + "Z" if moment else None

@@ -1,0 +1,37 @@
+"""Credential delivery by SMS, and what the caller is told about it."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ivr.sms import outbox
+from ivr.sms.sender import wake_sender
+from ivr.flows.registry import action, params
+from ivr.store.models import Registration
+from ivr.registration.mobiles import last_four
+from ivr.speech.values import DigitString
+
+
+def registration(ctx) -> Registration:
+    """Return the verified caller's completed registration (read once per step)."""
+    if Registration not in ctx.loaded:
+        query = select(Registration).where(Registration.pre_registration_id == ctx.call.pre_registration_id)
+        ctx.loaded[Registration] = ctx.db.scalars(query).one()
+    return ctx.loaded[Registration]
+
+
+@action("request_credentials", outcomes={"queued", "limit_reached"})
+def request_credentials(ctx) -> str:
+    """Queue one SMS with the number and a new password, to the registration's mobile."""
+    outcome = outbox.request_credentials(
+        ctx.db, registration(ctx), ctx.call.language, f"{ctx.call.call_sid}:{ctx.seq}", ctx.now
+    )
+    if outcome == "limit_reached":
+        return "limit_reached"
+    ctx.after_commit.append(lambda: wake_sender(ctx.rt))
+    return "queued"
+
+
+@params("registration", names={"number", "last_four"})
+def registration_params(ctx) -> dict:
+    found = registration(ctx)
+    return {"number": DigitString(found.number), "last_four": DigitString(last_four(found.mobile))}

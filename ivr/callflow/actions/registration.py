@@ -1,0 +1,78 @@
+"""Category confirmation and registration completion."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ivr.registration import registration_numbers
+from ivr.flows.registry import action, params, validator
+from ivr.store.models import Dispute, PreRegistration, Registration
+from ivr.registration.mobiles import last_four, mobile_from_keypad
+from ivr.speech.values import Day, DigitString, Localized, Month
+
+
+def pre_registration(ctx, lock: bool = False) -> PreRegistration:
+    """Return the verified caller's pre-registration (read once per step; locked for update when asked)."""
+    # A step passing several states asks for it again and again; a lock must be taken by a query.
+    if lock or PreRegistration not in ctx.loaded:
+        query = select(PreRegistration).where(PreRegistration.id == ctx.call.pre_registration_id)
+        ctx.loaded[PreRegistration] = ctx.db.scalars(query.with_for_update() if lock else query).one()
+    return ctx.loaded[PreRegistration]
+
+
+@params("declared_category", names={"category", "due_month", "coverage_date"})
+def declared_category(ctx) -> dict:
+    """Return the declared category's label and its dates."""
+    category = ctx.rt.categories.get(pre_registration(ctx).category)
+    return {
+        "category": Localized.of(category.label),
+        "due_month": Month(category.contributions_due),
+        "coverage_date": Day(category.coverage_starts),
+    }
+
+
+@action("record_dispute", outcomes={"recorded"})
+def record_dispute(ctx) -> str:
+    """Record that the caller says the declared category is not theirs."""
+    person = pre_registration(ctx)
+    ctx.db.add(Dispute(pre_registration_id=person.id, call_sid=ctx.call.call_sid,
+                       declared_category=person.category, created_at=ctx.now))
+    return "recorded"
+
+
+@action("mobile_on_file", outcomes={"on_file", "none"})
+def mobile_on_file(ctx) -> str:
+    """Tell whether the liaison list gave a mobile for this person."""
+    return "on_file" if pre_registration(ctx).mobile else "none"
+
+
+@params("mobile_on_file", names={"last_four"})
+def mobile_on_file_params(ctx) -> dict:
+    return {"last_four": DigitString(last_four(pre_registration(ctx).mobile))}
+
+
+@validator("mobile")
+def typed_mobile(ctx, digits: str) -> str | None:
+    """Keep a typed Moroccan mobile (06… or 07…, 10 digits) in E.164."""
+    return mobile_from_keypad(digits)
+
+
+@params("typed_mobile", names={"last_four"})
+def typed_mobile_params(ctx) -> dict:
+    return {"last_four": DigitString(last_four(ctx.slot("typed_mobile")))}
+
+
+@action("complete_registration", outcomes={"completed", "already_complete"})
+def complete_registration(ctx) -> str:
+    """Assign a registration number, once: the pre-registration row lock orders racing calls."""
+    person = pre_registration(ctx, lock=True)
+    if ctx.db.scalar(select(Registration.id).where(Registration.pre_registration_id == person.id)):
+        return "already_complete"
+    mobile = person.mobile or ctx.slot("typed_mobile")
+    completed = Registration(
+        pre_registration_id=person.id, number=registration_numbers.allocate(ctx.db), mobile=mobile,
+        language=ctx.call.language, completed_at=ctx.now, completed_by_call=ctx.call.call_sid,
+    )
+    ctx.db.add(completed)
+    ctx.db.flush()
+    ctx.loaded[Registration] = completed
+    return "completed"

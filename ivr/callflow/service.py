@@ -1,0 +1,182 @@
+"""Service layer for calls: every entry point (webhooks, simulator, agents) takes a call step here."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ivr.callflow import engine, twiml_writer
+from ivr.speech.opening_hours import hours_words, opening_hours
+from ivr.audio.player import player_for
+from ivr.callflow.engine import Prompt, Reply, StepContext
+from ivr.store.models import CallEvent, CallSession
+from ivr.speech.catalog import LANGUAGES
+from ivr.runtime import Runtime
+
+log = logging.getLogger(__name__)
+ENDING_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
+STEP_PATH = "/voice/step"
+RESUME_PATH = "/voice/resume"  # where an agent's transfer sends a live call
+RESUME_SLOT = "agent_transfer_seq"  # the step an agent's transfer prepared
+NUMBER_LENGTH = CallSession.__table__.c.from_number.type.length
+
+
+class BadCallRequest(Exception):
+    """A webhook lacks what a call step needs (CallSid...)."""
+
+
+@dataclass(frozen=True)
+class CallerEvent:
+    """What Twilio reported for one step: keys typed, or how a dial to the advisor ended."""
+
+    digits: str | None = None
+    dial_status: str | None = None
+
+
+def lock_call(db: Session, call_sid: str) -> CallSession | None:
+    """Load a call's session, locked so that concurrent webhooks of one call take turns."""
+    return db.scalars(select(CallSession).where(CallSession.call_sid == call_sid).with_for_update()).first()
+
+
+def caller_key(from_number: str) -> str:
+    """Return what stands for the calling number in the store: itself, or a digest of a long SIP address."""
+    if len(from_number) <= NUMBER_LENGTH:
+        return from_number
+    # Distinct long addresses must keep distinct keys: lockouts and the returning language count by it.
+    return "~" + hashlib.sha256(from_number.encode()).hexdigest()[:NUMBER_LENGTH - 1]
+
+
+def start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str) -> str:
+    """Open a call's session and return its first TwiML; a repeated webhook gets the same answer."""
+    if not call_sid:
+        raise BadCallRequest("no CallSid")
+    try:
+        return _start_call(rt, call_sid, caller_key(from_number or "anonymous"), (to_number or "")[:NUMBER_LENGTH])
+    except IntegrityError:  # the same call started by a concurrent duplicate webhook
+        with rt.store.transaction() as db:
+            return lock_call(db, call_sid).last_response
+
+
+def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str) -> str:
+    with rt.store.transaction() as db:
+        existing = lock_call(db, call_sid)
+        if existing is not None:
+            log.info("call %s: repeated incoming webhook, answered as before", call_sid)
+            return existing.last_response
+        now = rt.now()
+        call = CallSession(
+            call_sid=call_sid, from_number=from_number, to_number=to_number, flow="language", state="welcome",
+            seq=1, misses=0, failed_checks=0, status="active", identity_verified=False,
+            slots={"languages": language_order(db, from_number)}, started_at=now, updated_at=now,
+        )
+        db.add(call)
+        db.flush()
+        ctx = StepContext(rt=rt, db=db, call=call, seq=0)
+        return finish_step(ctx, engine.begin(ctx), "incoming")
+
+
+def continue_call(rt: Runtime, call_sid: str, seq: int | None, event: CallerEvent) -> str:
+    """Take one step of a call; a repeated or stale webhook gets the last answer again, with no effect."""
+
+    def answer(ctx: StepContext) -> Reply:
+        if ctx.call.seq > int(rt.settings["IVR_MAX_STEPS_PER_CALL"]) and ctx.call.flow != "advisor":
+            return engine.transfer(ctx, "call_too_long")
+        return engine.answer(ctx, event.digits, event.dial_status)
+
+    return _take_step(rt, call_sid, seq, f"step:{seq}", answer)
+
+
+def resume_call(rt: Runtime, call_sid: str, seq: int | None) -> str:
+    """Start the state an agent sent a call to; a repeated or stale webhook gets the last answer again."""
+
+    def start(ctx: StepContext) -> Reply:
+        ctx.drop_slots(RESUME_SLOT)
+        return engine.run(ctx)
+
+    def prepared(call: CallSession) -> bool:
+        return (call.slots or {}).get(RESUME_SLOT) == seq
+
+    return _take_step(rt, call_sid, seq, f"agent:{seq}", start, prepared)
+
+
+def _take_step(rt: Runtime, call_sid: str, seq: int | None, request_key: str,
+               take: Callable[[StepContext], Reply], expected: Callable[[CallSession], bool] = lambda call: True) -> str:
+    """Take the step seq of a call under its row lock, unless it is not the call's current step."""
+    if not call_sid:
+        raise BadCallRequest("no CallSid")
+    with rt.store.transaction() as db:
+        call = lock_call(db, call_sid)
+        if call is None:
+            raise BadCallRequest(f"unknown call {call_sid}")
+        if seq != call.seq or call.status != "active" or not expected(call):
+            log.info("call %s: step %s answered again (call is at step %s, %s)", call_sid, seq, call.seq, call.status)
+            return call.last_response
+        ctx = StepContext(rt=rt, db=db, call=call, seq=seq)
+        # The call's row changes at every state passed through: written once, when the step commits,
+        # not before each query of the flow's actions (those that insert rows flush them themselves).
+        with db.no_autoflush:
+            reply = take(ctx)
+        xml = finish_step(ctx, reply, request_key)
+    for callback in ctx.after_commit:
+        callback()
+    return xml
+
+
+def finish_step(ctx: StepContext, reply: Reply, request_key: str) -> str:
+    """Render the reply, keep it for repeated webhooks, and append the step to the audit trail."""
+    call, rt = ctx.call, ctx.rt
+    call.seq = ctx.seq + 1
+    xml = twiml_writer.render(reply, rt.catalog, languages_of(call), f"{base_url(rt)}{STEP_PATH}?seq={call.seq}",
+                       rt.settings["ADVISOR_NUMBER"], player=player_for(rt))
+    call.last_request_key, call.last_response, call.updated_at = request_key, xml, rt.now()
+    detail = {**ctx.trail, "said": [p.key for p in reply.prompts], "then": reply.then}
+    ctx.db.add(CallEvent(call_session_id=call.id, seq=ctx.seq, at=call.updated_at, kind="step",
+                         state=f"{call.flow}.{call.state}", detail=detail))
+    return xml
+
+
+def end_call(rt: Runtime, call_sid: str, status: str) -> bool:
+    """Close a call's session when Twilio reports it over; tell whether a session was closed."""
+    if status not in ENDING_STATUSES:
+        return False
+    with rt.store.transaction() as db:
+        call = lock_call(db, call_sid)
+        if call is None or call.status == "ended":
+            return False
+        call.status, call.ended_at, call.updated_at = "ended", rt.now(), rt.now()
+        db.add(CallEvent(call_session_id=call.id, seq=call.seq, at=call.ended_at, kind="status",
+                         state=f"{call.flow}.{call.state}", detail={"call_status": status}))
+        return True
+
+
+def fault_answer(rt: Runtime) -> str:
+    """Return the apology TwiML for a fault; it needs no database."""
+    hours = opening_hours(rt.settings)
+    closed = None if hours.is_open(rt.now()) else [Prompt("advisor.closed", hours_words(hours, rt.now()))]
+    return twiml_writer.fault(rt.catalog, list(LANGUAGES), rt.settings["ADVISOR_NUMBER"], closed, player=player_for(rt))
+
+
+def languages_of(call: CallSession) -> list[str]:
+    """Return the chosen language, or every language (the caller's last choice first) before the choice."""
+    return [call.language] if call.language else list((call.slots or {}).get("languages") or LANGUAGES)
+
+
+def language_order(db: Session, from_number: str) -> list[str]:
+    """Put a returning caller's last language first."""
+    if from_number == "anonymous":
+        return list(LANGUAGES)
+    last = db.scalar(
+        select(CallSession.language).where(CallSession.from_number == from_number, CallSession.language.is_not(None))
+        .order_by(CallSession.started_at.desc()).limit(1)
+    )
+    return [last, *(lang for lang in LANGUAGES if lang != last)] if last else list(LANGUAGES)
+
+
+def base_url(rt: Runtime) -> str:
+    """Return the public base of action URLs ('' keeps them relative to the request)."""
+    return str(rt.settings.get("PUBLIC_BASE_URL") or "").rstrip("/")

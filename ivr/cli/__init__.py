@@ -1,0 +1,1 @@
+"""Command-line entry points (`flask --app app ...`): each a thin shell over the services."""

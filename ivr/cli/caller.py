@@ -1,0 +1,160 @@
+"""CLI: call the voice server as a simulated caller, from the console."""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import click
+import requests
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ivr.speech.catalog import Catalog
+from ivr.simulator.listening import ListeningError, write_call_audio
+from ivr.simulator.caller import DEFAULT_FROM, DEFAULT_TO, CallerError, CallLoopError, SimulatedCaller, Turn, WebhookError
+
+GATHER_HELP = "keys (0-9 * #), empty line = wait, h = hang up"
+DIAL_HELP = "a = the advisor answers, n = no answer, h = hang up"
+QUEUE_HELP = "h = hang up"
+
+
+class SmsWatch:
+    """Show the SMS a Twilio API stand-in accepts for one number, as they arrive, from a thread."""
+
+    def __init__(self, sms_url: str | None, to: str | None, interval: float = 0.5):
+        self.url = sms_url.rstrip("/") + "/_standin/messages.json" if sms_url else None
+        self.to, self.interval = to, interval
+        self.shown = 0
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.seen = {message.get("sid") for message in self._fetch()}
+
+    def start(self) -> None:
+        """Poll the stand-in in a daemon thread, printing each new SMS, even while the console waits."""
+        if self.url and self._thread is None:
+            self._thread = threading.Thread(target=self._poll, name="sms-watch", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling after one last look."""
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
+        self.show_new()
+
+    def show_new(self) -> None:
+        """Print the messages not shown yet."""
+        with self._lock:
+            fresh = [message for message in self._fetch() if message.get("sid") not in self.seen]
+            self.seen.update(message.get("sid") for message in fresh)
+            for message in fresh:
+                click.echo(f"\n  SMS to {message.get('to')}: {message.get('body')}")
+            self.shown += len(fresh)
+
+    def _poll(self) -> None:
+        while not self._stopping.wait(self.interval):
+            self.show_new()
+
+    def _fetch(self) -> list[dict]:
+        if not self.url:
+            return []
+        try:
+            answer = requests.get(self.url, params={"to": self.to} if self.to else {}, timeout=2).json()
+        except (requests.RequestException, ValueError):
+            return []  # the stand-in is optional: a console call goes on without it
+        messages = answer.get("messages", []) if isinstance(answer, dict) else answer
+        return [message for message in messages if isinstance(message, dict)] if isinstance(messages, list) else []
+
+
+@click.command("call")
+@click.option("--from", "from_number", default=DEFAULT_FROM, show_default=True, help="The calling number.")
+@click.option("--to", "to_number", default=DEFAULT_TO, show_default=True, help="The number called.")
+@click.option("--url", "base_url", help="Base URL of a running server (default: this app, in-process).")
+@click.option("--auth-token", help="Token to sign requests with (default: the app's TWILIO_AUTH_TOKEN).")
+@click.option("--sms-url", help="Base URL of a Twilio API stand-in, to show the SMS it receives.")
+@click.option("--sms-to", help="Number whose SMS to show (default: every SMS sent during the call).")
+@click.option("--audio", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write what the caller heard to this WAV file when the call ends.")
+@with_appcontext
+def call(from_number, to_number, base_url, auth_token, sms_url, sms_to, audio) -> None:
+    """Place a simulated call and play it from the keyboard."""
+    token = auth_token or current_app.config["TWILIO_AUTH_TOKEN"]
+    options = {"auth_token": token, "from_number": from_number, "to_number": to_number}
+    if base_url:
+        caller = SimulatedCaller.over_http(base_url, **options)
+    else:
+        caller = SimulatedCaller.in_process(current_app._get_current_object(), **options)
+    sms = SmsWatch(sms_url, sms_to)
+    click.echo(f"Calling {to_number} from {from_number} ({caller.call_sid})")
+    sms.start()
+    try:
+        show(caller.dial(), sms)
+        while not caller.ended:
+            show(act(caller), sms)
+        linger(sms)
+    except (WebhookError, CallLoopError) as error:
+        show(caller.turn, sms)
+        click.echo(f"!! An application error has occurred: {error}")
+        raise SystemExit(1)
+    finally:
+        sms.stop()
+        if audio:
+            record(caller, audio)
+
+
+def record(caller: SimulatedCaller, path: Path) -> None:
+    """Write what the caller heard to a WAV file, saying where and how long."""
+    try:
+        seconds = write_call_audio(caller, Catalog.load(), path)
+    except ListeningError as error:
+        click.echo(f"!! No audio written: {error}")
+        raise SystemExit(1)
+    click.echo(f"-- what the caller heard: {path} ({seconds:.1f} s)")
+
+
+def act(caller: SimulatedCaller) -> Turn:
+    """Ask what the caller does next until the answer fits the call, and do it."""
+    turn = caller.turn
+    help_text = GATHER_HELP if turn.gather else DIAL_HELP if turn.dial else QUEUE_HELP
+    while True:
+        try:
+            choice = click.prompt(f"[{help_text}]", default="", show_default=False).strip().lower()
+        except click.Abort:
+            click.echo()
+            return caller.hangup()  # end of input: the caller puts the phone down
+        try:
+            if choice == "h":
+                return caller.hangup()
+            if turn.gather:
+                return caller.press(choice) if choice else caller.wait()
+            if turn.dial and choice in ("a", "n"):
+                return caller.advisor_answers() if choice == "a" else caller.advisor_does_not_answer()
+        except CallerError as error:
+            click.echo(f"?? {error}")
+            continue
+        click.echo("?? not possible now")
+
+
+def linger(sms: SmsWatch, seconds: float = 3.0) -> None:
+    """Keep watching a moment after the call if no SMS came: it is sent just after the step that queued it."""
+    if not sms.url or sms.shown:
+        return
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not sms.shown:
+        sms.show_new()
+        time.sleep(0.25)
+
+
+def show(turn: Turn, sms: SmsWatch) -> None:
+    """Print what the caller heard in a turn, the new SMS and how the call stands."""
+    for utterance in turn.heard:
+        click.echo(f"  {utterance}")
+    sms.show_new()
+    if turn.dial:
+        click.echo(f"  ... dialling {turn.dial.number}")
+    if turn.queue:
+        click.echo(f"  ... waiting in the queue {turn.queue.name}")
+    if turn.ended:
+        click.echo(f"-- call ended ({turn.ended_by})")

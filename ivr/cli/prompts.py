@@ -1,0 +1,102 @@
+"""CLI: prompts (render the catalog's audio; check the catalog)."""
+from __future__ import annotations
+
+import os
+import queue
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+import click
+import yaml
+from flask import current_app
+from flask.cli import AppGroup
+
+from ivr.callflow import catalog_checks
+from ivr.audio.synthesis import SynthesisError, Synthesizer, unavailable_reason, voice_settings
+from ivr.audio.library import AudioLibrary, sweep_leftovers
+from ivr.audio.pieces import known_values, texts_to_render
+from ivr.flows.loader import FLOWS_DIR, FlowBook, FlowError
+from ivr.speech.catalog import PROMPTS_DIR, Catalog, CatalogError
+from ivr.runtime import current_runtime
+
+prompts = AppGroup("prompts", help="Render the prompts as telephone audio; check the prompt catalog.")
+EXIT_OK, EXIT_PROBLEMS, EXIT_NO_ENGINE = 0, 1, 2
+
+
+@prompts.command("render")
+@click.option("--audio-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the audio (default: IVR_AUDIO_DIR).")
+@click.option("--jobs", type=click.IntRange(1, 16), default=os.cpu_count() or 1, show_default=True,
+              help="Engine processes rendering at once.")
+def render_command(audio_dir: Path | None, jobs: int) -> None:
+    """Render every prompt in every language to 8 kHz WAV, skipping those already rendered."""
+    voices = voice_settings()
+    reason = unavailable_reason(voices)
+    if reason:
+        click.echo(f"cannot render the prompts: {reason} (apt-get install espeak-ng)", err=True)
+        click.get_current_context().exit(EXIT_NO_ENGINE)
+    rt = current_runtime()
+    directory = audio_dir or Path(current_app.config["IVR_AUDIO_DIR"])
+    todo = [(language, text) for language, texts in texts_to_render(rt.catalog, known_values(rt)).items()
+            for text in texts]
+    started = time.monotonic()
+    if directory.exists():
+        sweep_leftovers(directory)
+    libraries = [AudioLibrary(directory, voices, Synthesizer()) for _ in range(jobs)]
+    missing = [item for item in todo if not libraries[0].has(*item)]
+    outcomes = render_all(missing, libraries) if missing else []
+    failed = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    rendered = sum(outcome is True for outcome in outcomes)
+    click.echo(f"{rendered} rendered, {len(todo) - rendered - len(failed)} unchanged, {len(failed)} failed "
+               f"in {time.monotonic() - started:.1f} s, into {directory}")
+    for line in failed:
+        click.echo(line, err=True)
+    click.get_current_context().exit(EXIT_PROBLEMS if failed else EXIT_OK)
+
+
+def render_all(todo: list[tuple[str, str]], libraries: list[AudioLibrary]) -> list[bool | str]:
+    """Render texts with one engine process per library, showing progress; return each outcome."""
+    idle: queue.SimpleQueue[AudioLibrary] = queue.SimpleQueue()
+    for library in libraries:
+        idle.put(library)
+
+    def render_one(item: tuple[str, str]) -> bool | str:
+        library = idle.get()
+        try:
+            return library.render(*item)
+        except SynthesisError as error:
+            return f"{item[0]}: {item[1][:40]!r}: {error}"
+        finally:
+            idle.put(library)
+
+    try:
+        with ThreadPoolExecutor(max_workers=len(libraries)) as pool, \
+                click.progressbar(length=len(todo), label="Rendering prompts") as bar:
+            jobs = [pool.submit(render_one, item) for item in todo]
+            for job in as_completed(jobs):
+                bar.update(1)
+            return [job.result() for job in jobs]
+    finally:
+        for library in libraries:
+            library.synthesizer.close()
+
+
+@prompts.command("check")
+@click.option("--prompts-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=PROMPTS_DIR,
+              help="The catalog to check (default: prompts/).")
+@click.option("--flows-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=FLOWS_DIR,
+              help="The flows that use it (default: flows/).")
+def check_command(prompts_dir: Path, flows_dir: Path) -> None:
+    """Check the catalog: every key in every language, the same placeholders, no unused key."""
+    try:
+        catalog = Catalog.load(prompts_dir, check=False)
+        problems = catalog_checks.problems(catalog, FlowBook.load(flows_dir))
+    except (OSError, yaml.YAMLError, CatalogError, FlowError, KeyError) as error:
+        problems = [f"cannot read the catalog or the flows: {error}"]
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        click.get_current_context().exit(EXIT_PROBLEMS)
+    keys = len(catalog.texts[next(iter(catalog.texts))])
+    click.echo(f"catalog ok: {keys} keys in each of {', '.join(catalog.texts)}")

@@ -1,0 +1,22 @@
+"""The app `flask --app app` and the WSGI servers run: the web app with the command-line entry points."""
+from __future__ import annotations
+
+from flask import Flask
+
+from ivr.cli.agents import agents
+from ivr.cli.call_export import calls
+from ivr.cli.caller import call
+from ivr.cli.prompts import prompts
+from ivr.cli.registrations import registrations
+from ivr.cli.replay import replay
+from ivr.cli.schema import db
+from ivr.cli.sms_worker import sms
+from ivr.web.app import create_web_app
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the web app and add the command-line groups to it."""
+    app = create_web_app(test_config)
+    for command in (registrations, prompts, db, sms, call, replay, calls, agents):
+        app.cli.add_command(command)
+    return app

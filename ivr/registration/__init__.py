@@ -1,0 +1,1 @@
+"""The registration domain: people, mobiles, registration numbers, categories, lockouts, credentials, import."""

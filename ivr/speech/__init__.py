@@ -1,0 +1,1 @@
+"""What is said: the prompt catalog and the values prompts speak, per language."""

@@ -1,0 +1,1 @@
+"""The registration store: the database engine, its tables and their migrations."""

@@ -1,0 +1,19 @@
+"""The voice webhook an agent's transfer redirects a live call to."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from ivr.callflow.service import RESUME_PATH, resume_call
+from ivr.web.signatures import require_twilio_signature
+from ivr.web.guards import apologise_on_fault, twiml_response
+from ivr.runtime import current_runtime
+
+bp = Blueprint("agent_voice", __name__)
+
+
+@bp.post(RESUME_PATH)
+@require_twilio_signature
+@apologise_on_fault
+def resume():
+    call_sid, seq = request.form.get("CallSid", ""), request.args.get("seq", type=int)
+    return twiml_response(resume_call(current_runtime(), call_sid, seq))

@@ -1,0 +1,24 @@
+"""Health check for load balancers and monitoring: is the database answering?"""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app
+from ivr.runtime import current_runtime
+from sqlalchemy.exc import SQLAlchemyError
+
+health = Blueprint("health", __name__)
+log = logging.getLogger(__name__)
+
+
+@health.get("/health")
+def check():
+    store = current_runtime().store
+    try:
+        store.ping()
+    except SQLAlchemyError as error:
+        log.warning("health: database unreachable (%s)", type(error).__name__)
+        return {"database": "unreachable"}, 503
+    if not store.upgrade_schema_when_reachable():
+        return {"database": "schema not ready"}, 503
+    return {"database": "ok"}, 200
