@@ -9,7 +9,7 @@ import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable, Iterator, TextIO
+from typing import Iterable, Iterator, Protocol, TextIO
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -19,7 +19,7 @@ from ivr.registration import people
 from ivr.registration.categories import CategoryTable, load_categories
 from ivr.store.models import PreRegistration
 from ivr.registration.mobiles import parse_moroccan_mobile
-from ivr.runtime import Runtime
+from ivr.store.db import Store
 
 COLUMNS = ("cin", "last_name", "first_name", "birth_date", "category", "mobile", "source")
 # Rows per transaction (SQLite: one lookup query each, and the writer lock held meanwhile; PostgreSQL: one
@@ -28,6 +28,15 @@ CHUNK_SIZES = {"sqlite": 5000, "postgresql": 20_000}
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 MAX_TEXT = 100  # the width of the name and source columns
 ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class ImportContext(Protocol):
+    """What an import needs of the runtime (ivr.runtime.Runtime): the store, the digests' key, the time."""
+
+    store: Store
+    secret: bytes
+
+    def now(self) -> datetime: ...
 # A category value shaped like this cannot be a CIN or a date, so it may be quoted back.
 QUOTABLE = re.compile(r"^[A-Za-z_\- ]{1,40}$")
 # Control characters other than tab, CR and LF (which a name's white space collapse turns into spaces): PostgreSQL
@@ -96,7 +105,7 @@ class ImportReport:
 
 
 def import_liaison_list(
-    runtime: Runtime,
+    runtime: ImportContext,
     lines: Iterable[str] | TextIO,
     categories: CategoryTable | None = None,
     chunk_size: int | None = None,
@@ -175,7 +184,7 @@ def _check_header(record: tuple[int, list[str]] | None) -> None:
 class _RowChecker:
     """Check one row and turn it into the values to store (digests, never the CIN or birth date)."""
 
-    def __init__(self, runtime: Runtime, categories: CategoryTable):
+    def __init__(self, runtime: ImportContext, categories: CategoryTable):
         self.secret = runtime.secret
         self.today = runtime.now().date()
         self.codes = frozenset(categories.codes)
@@ -282,7 +291,7 @@ class _ChunkWriter:
     that fails leaves the lines before it settled: stored, or rejected as reported.
     """
 
-    def __init__(self, runtime: Runtime, report: ImportReport):
+    def __init__(self, runtime: ImportContext, report: ImportReport):
         self.runtime, self.report = runtime, report
         self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-store")
         self.pending: tuple[Future, _Chunk] | None = None
@@ -330,7 +339,7 @@ class _ChunkWriter:
         self.thread.shutdown(wait=True)
 
 
-def _store(runtime: Runtime, chunk: list[tuple]) -> tuple[int, int, int]:
+def _store(runtime: ImportContext, chunk: list[tuple]) -> tuple[int, int, int]:
     """Insert or update one chunk of checked rows in one transaction; return (inserted, updated, unchanged)."""
     now = runtime.now()
     with runtime.store.transaction() as session:
