@@ -4,6 +4,7 @@ The environment tunes a deployment: PORT (or BIND), WEB_CONCURRENCY (processes),
 FORWARDED_ALLOW_IPS (the proxies whose X-Forwarded-Proto is believed). On SQLite WEB_CONCURRENCY is 1
 unless set, and more processes get a warning at start. In production scripts/serve runs this behind nginx.
 """
+
 import multiprocessing
 import os
 
@@ -52,4 +53,7 @@ def on_starting(server):
         server.log.warning(
             "DATABASE_URL is SQLite, which serves one process, and gunicorn runs %d: they will wait on "
             "each other for its writer lock, up to %d s a webhook. Set WEB_CONCURRENCY=1 (GUNICORN_THREADS "
-            "for more at once) or use PostgreSQL.", server.cfg.workers, SQLITE_BUSY_TIMEOUT)
+            "for more at once) or use PostgreSQL.",
+            server.cfg.workers,
+            SQLITE_BUSY_TIMEOUT,
+        )

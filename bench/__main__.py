@@ -1,4 +1,5 @@
 """Run the benchmarks (all, or those named), print their figures and write them to docs/BENCHMARKS.md."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,10 +13,12 @@ BENCHMARKS = ("steps", "import_rows", "audio", "memory", "slow_clients")
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"benchmarks to run (default: all): {', '.join(BENCHMARKS)}")
-    parser.add_argument("--quick", action="store_true",
-                        help="small sizes, to check that the benchmarks run; figures are not written")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all): {', '.join(BENCHMARKS)}"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="small sizes, to check that the benchmarks run; figures are not written"
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(BENCHMARKS))
     if unknown:

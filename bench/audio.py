@@ -1,4 +1,5 @@
 """Prompt audio: the catalog rendered cold and warm; a registration number's prompt, uncached and cached."""
+
 from __future__ import annotations
 
 import http.client
@@ -44,8 +45,11 @@ def run(quick: bool) -> Section:
         section.notes.append(f"Not measured: {reason}.")
         return section
     scratch = Path(tempfile.mkdtemp(prefix="bench-audio-"))
-    env = {"DATABASE_URL": f"sqlite:///{scratch / 'bench.sqlite3'}", "IVR_SECRET_KEY": secrets.token_hex(16),
-           "IVR_SMS_SENDER": "off"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{scratch / 'bench.sqlite3'}",
+        "IVR_SECRET_KEY": secrets.token_hex(16),
+        "IVR_SMS_SENDER": "off",
+    }
     try:
         flask("db", "upgrade", env=env, capture=True)  # an operator's database exists before the render
         audio_dir = measure_renders(section, scratch, env, repeats=1 if quick else 3)
@@ -80,32 +84,47 @@ def measure_renders(section: Section, scratch: Path, env: dict[str, str], repeat
     texts = cold.rendered + cold.unchanged + cold.failed
     seconds = total_seconds(audio_dir)
     of = f" (median of {repeats})" if repeats > 1 else ""
-    section.add(f"Catalog cold: `prompts render` into an empty folder, whole command{of}", f"{cold.wall_s:.1f} s",
-                f"≤ {COLD_TARGET_S:.0f} s", cold.wall_s <= COLD_TARGET_S)
+    section.add(
+        f"Catalog cold: `prompts render` into an empty folder, whole command{of}",
+        f"{cold.wall_s:.1f} s",
+        f"≤ {COLD_TARGET_S:.0f} s",
+        cold.wall_s <= COLD_TARGET_S,
+    )
     section.add("Catalog cold: rendering itself, as the command reports it", f"{cold.reported_s:.1f} s")
-    section.add(f"Catalog warm: the same command again, whole command (Python and the app's start){of}",
-                f"{warm.wall_s:.2f} s", f"≤ {WARM_TARGET_S:.0f} s", warm.wall_s <= WARM_TARGET_S)
-    section.add("Catalog warm: rendering itself (nothing to do), as the command reports it",
-                f"{warm.reported_s:.1f} s", f"≤ {WARM_TARGET_S:.0f} s", warm.reported_s <= WARM_TARGET_S)
+    section.add(
+        f"Catalog warm: the same command again, whole command (Python and the app's start){of}",
+        f"{warm.wall_s:.2f} s",
+        f"≤ {WARM_TARGET_S:.0f} s",
+        warm.wall_s <= WARM_TARGET_S,
+    )
+    section.add(
+        "Catalog warm: rendering itself (nothing to do), as the command reports it",
+        f"{warm.reported_s:.1f} s",
+        f"≤ {WARM_TARGET_S:.0f} s",
+        warm.reported_s <= WARM_TARGET_S,
+    )
     section.notes.append(
         f"Catalog: {texts} texts ({cold.failed} failed), {seconds / 60:.0f} min of 8 kHz speech, "
         f"{folder_mib(audio_dir):.0f} MiB; `--jobs` default ({os.cpu_count()}, the CPU count). Cold runs: "
-        + ", ".join(f"{r.wall_s:.1f} s" for r in colds) + "; warm runs: "
-        + ", ".join(f"{r.wall_s:.2f} s" for r in warms) + ". A warm run's time is the Python process and the "
+        + ", ".join(f"{r.wall_s:.1f} s" for r in colds)
+        + "; warm runs: "
+        + ", ".join(f"{r.wall_s:.2f} s" for r in warms)
+        + ". A warm run's time is the Python process and the "
         "app's start (imports, schema check, catalog and flows loaded, espeak-ng probed), which every "
-        "`flask --app app` command pays.")
+        "`flask --app app` command pays."
+    )
     return audio_dir
 
 
 def measure_registration_numbers(section: Section, env: dict[str, str], count: int) -> None:
     """Fetch the prompt saying new registration numbers from gunicorn's /audio/, then fetch them again."""
+    from ivr.audio.player import Player
     from ivr.factory import create_app
     from ivr.runtime import runtime_of
-    from ivr.audio.player import Player
     from ivr.speech.say_text.values import DigitString
 
     draw = random.Random(7)
-    numbers = [str(n) for n in draw.sample(range(10 ** 8, 10 ** 9), count)]
+    numbers = [str(n) for n in draw.sample(range(10**8, 10**9), count)]
     with Gunicorn("app:app", env) as server:
         server.wait_until_answering()
         app = create_app({**env, "PUBLIC_BASE_URL": server.url})
@@ -129,18 +148,26 @@ def measure_registration_numbers(section: Section, env: dict[str, str], count: i
         again = [fetch(server.port, path) for path in urls]
         revalidated = [fetch(server.port, path, etag=f'"{Path(path).stem}"') for path in urls]
     sizes = [size for _, _, size in first]
-    for name, fetched, status in (("first request (composed: never asked before)", first, 200),
-                                  ("same URL again", again, 200),
-                                  ("same URL with If-None-Match (Twilio's cache revalidating)", revalidated, 304)):
+    for name, fetched, status in (
+        ("first request (composed: never asked before)", first, 200),
+        ("same URL again", again, 200),
+        ("same URL with If-None-Match (Twilio's cache revalidating)", revalidated, 304),
+    ):
         wrong = sum(1 for _, got, _ in fetched if got != status)
         latencies = [ms for ms, _, _ in fetched]
         target = f"≤ {DYNAMIC_TARGET_MS:.0f} ms" if fetched is first else ""
         met = percentile(latencies, 99) <= DYNAMIC_TARGET_MS and not wrong if fetched is first else None
-        section.add(f"Registration number prompt, {name}: p50 / p99",
-                    f"{percentile(latencies, 50):.1f} / {percentile(latencies, 99):.1f} ms"
-                    + (f", {wrong} not {status}" if wrong else ""), target, met)
-    section.add("Registration number prompt: its URL built in the call step (Player.url): p50 / p99",
-                f"{percentile(url_ms, 50):.2f} / {percentile(url_ms, 99):.2f} ms")
+        section.add(
+            f"Registration number prompt, {name}: p50 / p99",
+            f"{percentile(latencies, 50):.1f} / {percentile(latencies, 99):.1f} ms"
+            + (f", {wrong} not {status}" if wrong else ""),
+            target,
+            met,
+        )
+    section.add(
+        "Registration number prompt: its URL built in the call step (Player.url): p50 / p99",
+        f"{percentile(url_ms, 50):.2f} / {percentile(url_ms, 99):.2f} ms",
+    )
     section.notes.append(
         f"Registration numbers: {count} distinct 9-digit numbers never asked before, half in French, half in "
         f"Arabic, each the `{PROMPT}` prompt ({statistics.mean(sizes) / 16000:.0f} s of audio, "
@@ -149,15 +176,16 @@ def measure_registration_numbers(section: Section, env: dict[str, str], count: i
         "SQLite); time from the request sent to the last byte read. The server keeps no composed file: "
         "every 200 joins the rendered pieces again, so the first request and a repeated one cost the same; "
         "the URL is immutable and carries an ETag, so a cache (Twilio's) asks again at most with "
-        "If-None-Match, answered 304 without reading audio.")
+        "If-None-Match, answered 304 without reading audio."
+    )
 
 
 def measure_on_demand(section: Section, env: dict[str, str], count: int) -> None:
     """Time a prompt whose value was never rendered: its piece synthesized while the call step waits."""
-    from ivr.factory import create_app
-    from ivr.runtime import runtime_of
     from ivr.audio.library import ON_DEMAND_WAIT
     from ivr.audio.player import Player
+    from ivr.factory import create_app
+    from ivr.runtime import runtime_of
     from ivr.speech.say_text.values import Day, Localized, Month
 
     app = create_app(env)
@@ -169,8 +197,11 @@ def measure_on_demand(section: Section, env: dict[str, str], count: int) -> None
         for index in range(count + 1):
             # A coverage date no category has: its spoken date is a piece no render made.
             day = date(2031, 1, 1) + timedelta(days=index)
-            params = {"choice": Localized.of(choice.label), "due_month": Month(choice.contributions_due),
-                      "coverage_date": Day(day)}
+            params = {
+                "choice": Localized.of(choice.label),
+                "due_month": Month(choice.contributions_due),
+                "coverage_date": Day(day),
+            }
             if index == 0:
                 library.synthesizer.close()  # the first one also starts the engine's worker process
             started = time.perf_counter()
@@ -182,14 +213,17 @@ def measure_on_demand(section: Section, env: dict[str, str], count: int) -> None
         library.close()
         rt.store.dispose()
     in_time = sum(ms <= 1000 * ON_DEMAND_WAIT for ms in render_ms)
-    section.add("Prompt with a never-rendered value (a new date), engine worker running: p50 / max",
-                f"{percentile(render_ms, 50):.0f} / {max(render_ms):.0f} ms")
+    section.add(
+        "Prompt with a never-rendered value (a new date), engine worker running: p50 / max",
+        f"{percentile(render_ms, 50):.0f} / {max(render_ms):.0f} ms",
+    )
     section.add("The same, when the engine's worker must start first", f"{start_ms[0]:.0f} ms")
     section.notes.append(
         f"Never-rendered values: {count} `info.dates` prompts, each with a coverage date no render made, "
         f"in-process (Player.url, as a call step, with the wait lifted to measure it); {in_time} of {count} "
         f"were ready within the {ON_DEMAND_WAIT:.1f} s a call step waits (ON_DEMAND_WAIT). A call step never "
-        f"waits longer: past it the prompt is said with <Say> and played from the next step on.")
+        f"waits longer: past it the prompt is said with <Say> and played from the next step on."
+    )
 
 
 def fetch(port: int, path: str, etag: str | None = None) -> tuple[float, int, int]:

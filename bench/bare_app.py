@@ -3,6 +3,7 @@
 Served by the same gunicorn settings as the voice server (`gunicorn -c gunicorn.conf.py bench.bare_app:app`);
 no signature check, no database, no flows: what any webhook costs before the server does its own work.
 """
+
 from __future__ import annotations
 
 from flask import Flask, Response
@@ -14,8 +15,9 @@ app = Flask(__name__)
 def fixed_gather() -> str:
     """Build the TwiML of one question, as the voice server does for each step."""
     response = VoiceResponse()
-    gather = Gather(input="dtmf", action="/voice/step", method="POST", timeout=6, finish_on_key="#",
-                    action_on_empty_result=True)
+    gather = Gather(
+        input="dtmf", action="/voice/step", method="POST", timeout=6, finish_on_key="#", action_on_empty_result=True
+    )
     gather.say("Tapez 1 pour confirmer.", language="fr-FR", voice="Polly.Lea")
     response.append(gather)
     response.redirect("/voice/step", method="POST")

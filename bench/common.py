@@ -1,4 +1,5 @@
 """What every benchmark shares: its figures, the machine it ran on, PostgreSQL databases, the report file."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ import secrets
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, text
@@ -48,9 +49,16 @@ class Section:
 
     def markdown(self, machine: str) -> str:
         """Say the section as Markdown: when, where, how to reproduce, the table, the notes."""
-        when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-        lines = [f"## {self.title}", "", f"Measured {when} on {machine}.", f"Reproduce: `{self.command}`", "",
-                 "| Measure | Figure | Target | Met |", "|---|---|---|---|"]
+        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        lines = [
+            f"## {self.title}",
+            "",
+            f"Measured {when} on {machine}.",
+            f"Reproduce: `{self.command}`",
+            "",
+            "| Measure | Figure | Target | Met |",
+            "|---|---|---|---|",
+        ]
         for figure in self.figures:
             met = "" if figure.met is None else ("yes" if figure.met else "**no**")
             lines.append(f"| {figure.what} | {figure.value} | {figure.target} | {met} |")
@@ -64,8 +72,10 @@ def machine() -> str:
     cpu = _first_match(Path("/proc/cpuinfo"), r"model name\s*:\s*(.+)") or platform.processor() or "unknown CPU"
     memory = _first_match(Path("/proc/meminfo"), r"MemTotal:\s*(\d+) kB")
     gib = f", {int(memory) / 1024 / 1024:.0f} GiB" if memory else ""
-    return (f"{cpu.strip()}, {os.cpu_count()} cores{gib}, {platform.system()} {platform.release()}, "
-            f"Python {platform.python_version()}, {postgres_version()}")
+    return (
+        f"{cpu.strip()}, {os.cpu_count()} cores{gib}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, {postgres_version()}"
+    )
 
 
 def _first_match(path: Path, pattern: str) -> str | None:
@@ -104,8 +114,9 @@ def drop_postgres_database(url: str) -> None:
 
 
 def _admin(statement: str) -> None:
-    engine = create_engine(postgres_server_url(), hide_parameters=True, isolation_level="AUTOCOMMIT",
-                           connect_args={"connect_timeout": 5})
+    engine = create_engine(
+        postgres_server_url(), hide_parameters=True, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
     try:
         with engine.connect() as connection:
             connection.exec_driver_sql(statement)
@@ -113,12 +124,17 @@ def _admin(statement: str) -> None:
         engine.dispose()
 
 
-def flask(*args: str, env: dict[str, str] | None = None, check: bool = True, capture: bool = False,
-          ) -> subprocess.CompletedProcess:
+def flask(
+    *args: str,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+    capture: bool = False,
+) -> subprocess.CompletedProcess:
     """Run `flask --app app ARGS` in the project with the given settings over this environment."""
     command = [sys.executable, "-m", "flask", "--app", "app", *args]
-    return subprocess.run(command, cwd=PROJECT_DIR, env={**os.environ, **(env or {})}, check=check,
-                          capture_output=capture, text=True)
+    return subprocess.run(
+        command, cwd=PROJECT_DIR, env={**os.environ, **(env or {})}, check=check, capture_output=capture, text=True
+    )
 
 
 def write_section(section: Section, report: Path = REPORT, on: str | None = None) -> None:
@@ -127,6 +143,8 @@ def write_section(section: Section, report: Path = REPORT, on: str | None = None
     block = f"{begin}\n{section.markdown(on or machine())}\n{end}"
     current = report.read_text() if report.exists() else "# Benchmarks\n"
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
-    updated = pattern.sub(lambda _: block, current) if pattern.search(current) else current.rstrip() + "\n\n" + block + "\n"
+    updated = (
+        pattern.sub(lambda _: block, current) if pattern.search(current) else current.rstrip() + "\n\n" + block + "\n"
+    )
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(updated)

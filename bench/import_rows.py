@@ -1,4 +1,5 @@
 """Import a generated liaison list into PostgreSQL as an operator does, against PostgreSQL's own COPY of it."""
+
 from __future__ import annotations
 
 import csv
@@ -25,8 +26,15 @@ FIRST_NAMES = ("Amina", "Youssef", "Salma", "Mehdi", "Khadija", "Omar", "Fatima 
 SOURCES = ("DGI (bench)", "Ordre des médecins (bench)", "RNAE (bench)", "Chambre de commerce (bench)")
 MOBILE_PREFIXES = ("61", "62", "66", "67", "70", "77")  # allotted to mobiles whatever the next digits
 BAD_EVERY, BAD_AT = 20, 13  # one row in 20 is bad: 5 %
-BAD_KINDS = ("bad CIN", "bad date", "unknown category", "bad mobile", "duplicate CIN", "wrong number of columns",
-             "empty name")
+BAD_KINDS = (
+    "bad CIN",
+    "bad date",
+    "unknown category",
+    "bad mobile",
+    "duplicate CIN",
+    "wrong number of columns",
+    "empty name",
+)
 REPORT_LINE = re.compile(r"imported: (\d+), updated: (\d+), unchanged: (\d+), rejected: (\d+)")
 
 
@@ -86,27 +94,42 @@ def _measure(section: Section, url: str, generated: GeneratedList) -> None:
     section.add("its report", _say(first), f"= {_say(expected_first)}", first == expected_first)
     section.add("import again, every row unchanged", f"{again_seconds:.1f} s, {again_rate:,.0f} rows/s")
     section.add("its report", _say(again), f"= {_say(expected_again)}", again == expected_again)
-    section.add("floor: COPY into a plain table", f"{copy_seconds:.1f} s, {copy_rate:,.0f} rows/s "
-                                                  f"({generated.copyable_rows:,} rows)")
-    section.add("bound: COPY of the stored rows into a copy of pre_registrations (same indexes)",
-                f"{indexed_seconds:.1f} s, {stored_rows / indexed_seconds:,.0f} rows/s ({stored_rows:,} rows)")
-    section.add("import / COPY throughput", f"{import_rate / copy_rate:.2f}", f"≥ {TARGET_RATIO}",
-                import_rate / copy_rate >= TARGET_RATIO)
+    section.add(
+        "floor: COPY into a plain table",
+        f"{copy_seconds:.1f} s, {copy_rate:,.0f} rows/s ({generated.copyable_rows:,} rows)",
+    )
+    section.add(
+        "bound: COPY of the stored rows into a copy of pre_registrations (same indexes)",
+        f"{indexed_seconds:.1f} s, {stored_rows / indexed_seconds:,.0f} rows/s ({stored_rows:,} rows)",
+    )
+    section.add(
+        "import / COPY throughput",
+        f"{import_rate / copy_rate:.2f}",
+        f"≥ {TARGET_RATIO}",
+        import_rate / copy_rate >= TARGET_RATIO,
+    )
     # A smaller run scales its rows' share of the time, not the command's start-up.
     per_million = start_seconds + (first_seconds - start_seconds) * 1_000_000 / generated.rows
-    section.add("1,000,000 rows imported in" + ("" if generated.rows == 1_000_000 else " (extrapolated)"),
-                f"{per_million:.1f} s", f"≤ {TARGET_SECONDS:.0f} s", per_million <= TARGET_SECONDS)
+    section.add(
+        "1,000,000 rows imported in" + ("" if generated.rows == 1_000_000 else " (extrapolated)"),
+        f"{per_million:.1f} s",
+        f"≤ {TARGET_SECONDS:.0f} s",
+        per_million <= TARGET_SECONDS,
+    )
     section.notes.append(
         "Timed as an operator runs it: `flask --app app registrations import FILE` in a new process "
         "(start-up, header and UTF-8 checks, every row checked, three HMAC digests per row, merge into "
-        "`pre_registrations` with its indexes). Throughput counts every row of the file, bad ones included.")
+        "`pre_registrations` with its indexes). Throughput counts every row of the file, bad ones included."
+    )
     section.notes.append(
         "The floor is `COPY ... FROM STDIN (FORMAT csv, HEADER)` from psycopg, streaming the same file into a "
         "table of seven text columns without index or constraint; the rows of a wrong width are left out of its "
-        "file because COPY refuses the whole file for one of them.")
+        "file because COPY refuses the whole file for one of them."
+    )
     section.notes.append(
         "The bound is what PostgreSQL alone needs to store the imported rows in this table: COPY of the rows the "
-        "import stored (digests, names, dates) into an empty `pre_registrations` look-alike with the same indexes.")
+        "import stored (digests, names, dates) into an empty `pre_registrations` look-alike with the same indexes."
+    )
 
 
 def write_liaison_list(directory: Path, rows: int) -> GeneratedList:
@@ -131,9 +154,15 @@ def write_liaison_list(directory: Path, rows: int) -> GeneratedList:
 
 def liaison_row(index: int) -> tuple[list[str], bool]:
     """Return row number index of the generated list, and whether the importer must accept it."""
-    fields = [_cin(index), LAST_NAMES[index % 8], FIRST_NAMES[index // 8 % 8],
-              (date(1950, 1, 1) + timedelta(days=index * 7919 % 18_000)).isoformat(), CATEGORIES[index % 5],
-              _mobile(index), SOURCES[index % 4]]
+    fields = [
+        _cin(index),
+        LAST_NAMES[index % 8],
+        FIRST_NAMES[index // 8 % 8],
+        (date(1950, 1, 1) + timedelta(days=index * 7919 % 18_000)).isoformat(),
+        CATEGORIES[index % 5],
+        _mobile(index),
+        SOURCES[index % 4],
+    ]
     if index % BAD_EVERY != BAD_AT:
         return fields, True
     kind = BAD_KINDS[index // BAD_EVERY % len(BAD_KINDS)]
@@ -183,8 +212,7 @@ def _settings(url: str) -> dict[str, str]:
 def timed_import(url: str, path: Path) -> tuple[float, Counts]:
     """Run the import command on a file; return its seconds and its report's counts."""
     started = time.perf_counter()
-    result = flask("registrations", "import", str(path), check=False, capture=True,
-                   env=_settings(url))
+    result = flask("registrations", "import", str(path), check=False, capture=True, env=_settings(url))
     seconds = time.perf_counter() - started
     found = REPORT_LINE.search(result.stdout)
     if result.returncode not in (0, 1) or not found:
@@ -212,8 +240,20 @@ def timed_copy_into_indexed_table(url: str, path: Path) -> tuple[int, float]:
 
     What PostgreSQL alone needs to store these rows in this table: a bound of any importer of this design.
     """
-    columns = ", ".join(("cin_key", "cin_digits_key", "birth_date_key", "last_name", "first_name", "category",
-                         "mobile", "source", "imported_at", "updated_at"))
+    columns = ", ".join(
+        (
+            "cin_key",
+            "cin_digits_key",
+            "birth_date_key",
+            "last_name",
+            "first_name",
+            "category",
+            "mobile",
+            "source",
+            "imported_at",
+            "updated_at",
+        )
+    )
     with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)) as db:
         with db.cursor() as cursor, path.open("wb") as exported:
             with cursor.copy(f"COPY (SELECT {columns} FROM pre_registrations) TO STDOUT") as copy:
@@ -232,5 +272,7 @@ def timed_copy_into_indexed_table(url: str, path: Path) -> tuple[int, float]:
 
 
 def _say(counts: Counts) -> str:
-    return (f"imported {counts.imported:,}, updated {counts.updated:,}, unchanged {counts.unchanged:,}, "
-            f"rejected {counts.rejected:,}")
+    return (
+        f"imported {counts.imported:,}, updated {counts.updated:,}, unchanged {counts.unchanged:,}, "
+        f"rejected {counts.rejected:,}"
+    )

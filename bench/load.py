@@ -4,6 +4,7 @@ One client process runs its callers on threads and spends about as much CPU per 
 with one process the client, not the server, would set the pace. Each process plays its own synthetic
 people (distinct CINs and calling numbers) and its latencies are merged.
 """
+
 from __future__ import annotations
 
 import multiprocessing
@@ -11,10 +12,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ivr.settings import DEMO_AUTH_TOKEN
 from ivr.simulator.runs import LoadReport, load_callers
 from ivr.simulator.scenario import load as load_scenario
 from ivr.simulator.targets import RemoteTarget
-from ivr.settings import DEMO_AUTH_TOKEN
 
 WEBHOOK_TIMEOUT = 30.0  # a slow answer is a latency to report, not an error
 
@@ -32,8 +33,7 @@ def split(total: int, parts: int) -> list[int]:
     return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
 
 
-def _client(scenario_path: str, url: str, callers: int, concurrency: int, first_person: int,
-            barrier, results) -> None:
+def _client(scenario_path: str, url: str, callers: int, concurrency: int, first_person: int, barrier, results) -> None:
     scenario = load_scenario(Path(scenario_path))
     target = RemoteTarget(url, auth_token=DEMO_AUTH_TOKEN, timeout=WEBHOOK_TIMEOUT)
     barrier.wait()
@@ -42,16 +42,18 @@ def _client(scenario_path: str, url: str, callers: int, concurrency: int, first_
     results.put((report, time.process_time() - started))
 
 
-def drive(scenario_path: Path, url: str, callers: int, concurrency: int, first_person: int,
-          processes: int = 2) -> LoadRun:
+def drive(
+    scenario_path: Path, url: str, callers: int, concurrency: int, first_person: int, processes: int = 2
+) -> LoadRun:
     """Play callers calls of a scenario against url, concurrency at a time, from several processes."""
     context = multiprocessing.get_context("fork")
     processes = max(1, min(processes, callers, concurrency))
     barrier, results = context.Barrier(processes + 1), context.Queue()
     workers, first = [], first_person
     for share, width in zip(split(callers, processes), split(concurrency, processes)):
-        workers.append(context.Process(target=_client, args=(str(scenario_path), url, share, width, first,
-                                                             barrier, results)))
+        workers.append(
+            context.Process(target=_client, args=(str(scenario_path), url, share, width, first, barrier, results))
+        )
         first += share
     for worker in workers:
         worker.start()

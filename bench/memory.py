@@ -1,4 +1,5 @@
 """Memory: the resident memory of one server process while it takes 10,000 whole registrations."""
+
 from __future__ import annotations
 
 import os
@@ -48,8 +49,12 @@ def _measure(section: Section, url: str, calls: int, warmup: int) -> None:
     start, first_round, last = samples[0][1], samples[1][1], samples[-1][1]
     section.add("RSS after the warm-up", f"{start:.1f} MiB")
     section.add(f"RSS after {done:,} calls", f"{last:.1f} MiB")
-    section.add(f"growth from {samples[1][0]:,} to {done:,} calls", f"{last - first_round:+.1f} MiB",
-                f"< {MAX_GROWTH_MIB:.0f} MiB (flat)", last - first_round < MAX_GROWTH_MIB)
+    section.add(
+        f"growth from {samples[1][0]:,} to {done:,} calls",
+        f"{last - first_round:+.1f} MiB",
+        f"< {MAX_GROWTH_MIB:.0f} MiB (flat)",
+        last - first_round < MAX_GROWTH_MIB,
+    )
     section.add("calls not completed", str(failed), "0", failed == 0)
     section.notes += [
         "RSS by round: " + ", ".join(f"{count:,} calls {mib:.1f} MiB" for count, mib in samples) + ".",

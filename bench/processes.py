@@ -1,4 +1,5 @@
 """Servers of the benchmarks (gunicorn on a port of its own) and the CPU time of processes, read from /proc."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import requests
 
@@ -31,8 +33,14 @@ class WaitTimedOut(RuntimeError):
     """What a benchmark waited for did not happen in time."""
 
 
-def wait_until(condition: Callable[[], T], what: str, within: float = START_WITHIN, every: float = 0.1,
-               ignoring: tuple[type[BaseException], ...] = (), describe: Callable[[], str] | None = None) -> T:
+def wait_until(
+    condition: Callable[[], T],
+    what: str,
+    within: float = START_WITHIN,
+    every: float = 0.1,
+    ignoring: tuple[type[BaseException], ...] = (),
+    describe: Callable[[], str] | None = None,
+) -> T:
     """Call condition until it returns something truthy, and return that; raise WaitTimedOut after `within` s.
 
     The benchmarks' copy of tests/waiting.py (bench does not import the tests): exceptions of the
@@ -69,11 +77,21 @@ class Gunicorn:
         self.port = listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")[1])
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", f"fd://{listener.fileno()}", app]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--bind",
+            f"fd://{listener.fileno()}",
+            app,
+        ]
         env = {**os.environ, "PUBLIC_BASE_URL": self.url, **environment}
         with listener, self.log_path.open("wb") as log:  # gunicorn keeps its own copy of the socket
-            self.popen = subprocess.Popen(command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                          pass_fds=(listener.fileno(),))
+            self.popen = subprocess.Popen(
+                command, cwd=PROJECT_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, pass_fds=(listener.fileno(),)
+            )
 
     def wait_until_answering(self, path: str = "/voice/status") -> None:
         """Wait until the app answers (any status); fail at once if gunicorn exits."""
@@ -85,8 +103,11 @@ class Gunicorn:
             return True
 
         # Starting, it refuses connections, or accepts one and answers late on a busy machine.
-        wait_until(answers, f"gunicorn on {self.url} to answer (log: {self.log_path})",
-                   ignoring=(requests.ConnectionError, requests.Timeout))
+        wait_until(
+            answers,
+            f"gunicorn on {self.url} to answer (log: {self.log_path})",
+            ignoring=(requests.ConnectionError, requests.Timeout),
+        )
 
     def workers(self) -> list[int]:
         return children(self.popen.pid)
@@ -103,7 +124,7 @@ class Gunicorn:
         if not keep_log:
             self.log_path.unlink(missing_ok=True)
 
-    def __enter__(self) -> "Gunicorn":
+    def __enter__(self) -> Gunicorn:
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
@@ -115,7 +136,7 @@ def _stat(pid: int) -> list[str] | None:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    return raw[raw.rindex(")") + 2:].split()  # the fields after the command name, from field 3 (state)
+    return raw[raw.rindex(")") + 2 :].split()  # the fields after the command name, from field 3 (state)
 
 
 def children(parent: int) -> list[int]:

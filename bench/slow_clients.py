@@ -3,6 +3,7 @@
 Run with `scripts/bench slow_clients` (writes docs/BENCHMARKS.md) or `python -m bench.slow_clients [--quick]`: bare gunicorn
 (gunicorn.conf.py) against scripts/serve (nginx in front of the same gunicorn), on a throwaway SQLite store.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -56,7 +57,7 @@ class SlowClients:
     def open(self) -> int:
         return len(self._sockets)
 
-    def __enter__(self) -> "SlowClients":
+    def __enter__(self) -> SlowClients:
         self._thread.start()
         return self
 
@@ -94,8 +95,9 @@ class SlowClients:
             self._stopping.wait(self.every)
 
 
-def probe(url: str, count: int, every: float = 0.0, timeout: float = TWILIO_GIVES_UP,
-          give_up_after: int = 3) -> list[float | None]:
+def probe(
+    url: str, count: int, every: float = 0.0, timeout: float = TWILIO_GIVES_UP, give_up_after: int = 3
+) -> list[float | None]:
     """Place count calls (their first webhook), one every `every` s at most; return each latency, None when unanswered.
 
     After give_up_after unanswered calls in a row the rest are not tried: the server is stopped.
@@ -120,8 +122,10 @@ def summary(latencies: list[float | None]) -> str:
     answered = [latency for latency in latencies if latency is not None]
     if not answered:
         return f"0 of {len(latencies)} answered within {TWILIO_GIVES_UP:.0f} s"
-    return (f"{len(answered)} of {len(latencies)} answered; p50 {statistics.median(answered) * 1000:.0f} ms, "
-            f"max {max(answered) * 1000:.0f} ms")
+    return (
+        f"{len(answered)} of {len(latencies)} answered; p50 {statistics.median(answered) * 1000:.0f} ms, "
+        f"max {max(answered) * 1000:.0f} ms"
+    )
 
 
 class Front:
@@ -131,8 +135,9 @@ class Front:
         self.name, self.port, self.url = name, port, f"http://127.0.0.1:{port}"
         self.log_path = Path(tempfile.mkstemp(prefix="bench-slow-clients-", suffix=".log")[1])
         with self.log_path.open("wb") as log:
-            self.popen = subprocess.Popen(command, cwd=PROJECT_DIR, env={**os.environ, **environment},
-                                          stdout=log, stderr=subprocess.STDOUT)
+            self.popen = subprocess.Popen(
+                command, cwd=PROJECT_DIR, env={**os.environ, **environment}, stdout=log, stderr=subprocess.STDOUT
+            )
 
     def wait_until_answering(self) -> None:
         """Wait until /health says 200; fail at once if the server exits."""
@@ -142,8 +147,11 @@ class Front:
                 raise RuntimeError(f"{self.name} exited with {self.popen.returncode}: see {self.log_path}")
             return requests.get(self.url + "/health", timeout=10).status_code == 200
 
-        wait_until(healthy, f"{self.name} on {self.url} to say it is healthy (log: {self.log_path})",
-                   ignoring=(requests.ConnectionError, requests.Timeout))
+        wait_until(
+            healthy,
+            f"{self.name} on {self.url} to say it is healthy (log: {self.log_path})",
+            ignoring=(requests.ConnectionError, requests.Timeout),
+        )
 
     def stop(self) -> None:
         if self.popen.poll() is None:
@@ -159,15 +167,21 @@ class Front:
 def fronts(database_url: str) -> list[tuple[str, list[str], dict[str, str]]]:
     environment = {"DATABASE_URL": database_url, "IVR_SECRET_KEY": SECRET, "IVR_SMS_SENDER": "off"}
     return [
-        ("bare gunicorn", [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:{port}", "app:app"],
-         environment),
+        (
+            "bare gunicorn",
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--bind", "127.0.0.1:{port}", "app:app"],
+            environment,
+        ),
         ("scripts/serve", [str(PROJECT_DIR / "scripts" / "serve")], {**environment, "HOST": "127.0.0.1"}),
     ]
 
 
 def run(quick: bool) -> Section:
-    section = Section("slow_clients", f"Slow clients: calls answered while {SLOW_CLIENTS} connections trickle "
-                      "their headers", "scripts/bench slow_clients")
+    section = Section(
+        "slow_clients",
+        f"Slow clients: calls answered while {SLOW_CLIENTS} connections trickle their headers",
+        "scripts/bench slow_clients",
+    )
     probes = 5 if quick else PROBES
     directory = Path(tempfile.mkdtemp(prefix="bench-slow-clients-"))
     try:
@@ -185,12 +199,18 @@ def run(quick: bool) -> Section:
                     held = slow.open
                 if name == "scripts/serve":
                     met = None not in under_attack and max(under_attack) <= TARGET_SECONDS
-                    section.add(f"{name}: calls, {SLOW_CLIENTS} slow clients", summary(under_attack),
-                                f"all answered, max ≤ {TARGET_SECONDS:.0f} s", met)
+                    section.add(
+                        f"{name}: calls, {SLOW_CLIENTS} slow clients",
+                        summary(under_attack),
+                        f"all answered, max ≤ {TARGET_SECONDS:.0f} s",
+                        met,
+                    )
                 else:
                     section.add(f"{name}: calls, {SLOW_CLIENTS} slow clients", summary(under_attack))
-                section.notes.append(f"{name}: {held} slow connections open at the end, {slow.opened} opened "
-                                     "in all (a connection the server closed was opened again).")
+                section.notes.append(
+                    f"{name}: {held} slow connections open at the end, {slow.opened} opened "
+                    "in all (a connection the server closed was opened again)."
+                )
             finally:
                 front.stop()
     finally:

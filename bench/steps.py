@@ -1,4 +1,5 @@
 """Call steps: full registrations against gunicorn over PostgreSQL and SQLite, beside a bare route's floor."""
+
 from __future__ import annotations
 
 import os
@@ -42,10 +43,12 @@ class Measured:
 
 def settings(quick: bool) -> dict[str, int]:
     """Return the sizes of a run (callers, concurrency, client processes, warm-up callers); BENCH_* overrides."""
-    return {"callers": int(os.environ.get("BENCH_CALLERS", 40 if quick else 1000)),
-            "concurrency": int(os.environ.get("BENCH_CONCURRENCY", 16)),
-            "processes": int(os.environ.get("BENCH_CLIENT_PROCESSES", 2)),
-            "warmup": int(os.environ.get("BENCH_WARMUP_CALLERS", 8 if quick else 100))}
+    return {
+        "callers": int(os.environ.get("BENCH_CALLERS", 40 if quick else 1000)),
+        "concurrency": int(os.environ.get("BENCH_CONCURRENCY", 16)),
+        "processes": int(os.environ.get("BENCH_CLIENT_PROCESSES", 2)),
+        "warmup": int(os.environ.get("BENCH_WARMUP_CALLERS", 8 if quick else 100)),
+    }
 
 
 def light_callers(sizes: dict[str, int]) -> int:
@@ -96,13 +99,29 @@ def _voice_server(name: str, database_url: str, sizes: dict[str, int], light_loa
         measured = [_measure(name, server, REGISTRATION, sizes, database=postgres)]
         if light_load:
             print(f"  the voice server over {name}, {LIGHT_CONCURRENCY} callers at a time ...", flush=True)
-            measured.append(_measure(f"{name}, light load", server, REGISTRATION, light, database=postgres,
-                                     first_person=sizes["warmup"] + sizes["callers"], warm=False))
+            measured.append(
+                _measure(
+                    f"{name}, light load",
+                    server,
+                    REGISTRATION,
+                    light,
+                    database=postgres,
+                    first_person=sizes["warmup"] + sizes["callers"],
+                    warm=False,
+                )
+            )
         return measured
 
 
-def _measure(name: str, server: Gunicorn, scenario: Path, sizes: dict[str, int], database: bool,
-             first_person: int | None = None, warm: bool = True) -> Measured:
+def _measure(
+    name: str,
+    server: Gunicorn,
+    scenario: Path,
+    sizes: dict[str, int],
+    database: bool,
+    first_person: int | None = None,
+    warm: bool = True,
+) -> Measured:
     """Warm every worker up, then play the measured callers while counting each side's CPU."""
     if warm:
         drive(scenario, server.url, sizes["warmup"], sizes["concurrency"], 0, sizes["processes"])
@@ -123,21 +142,33 @@ def _report(section: Section, measured: list[Measured], sizes: dict[str, int]) -
         report = one.run.report
         rate = report.steps_per_second
         is_postgres = one.name == "PostgreSQL"
-        section.add(f"{one.name}: steps/s", f"{rate:.0f}", f"≥ {TARGET_STEPS}" if is_postgres else "",
-                    rate >= TARGET_STEPS if is_postgres else None)
-        section.add(f"{one.name}: step latency p50 / p95 / p99", f"{report.percentile(50):.1f} / "
-                    f"{report.percentile(95):.1f} / {report.percentile(99):.1f} ms",
-                    f"p99 < {TARGET_P99_MS} ms" if is_postgres else "",
-                    report.percentile(99) < TARGET_P99_MS if is_postgres else None)
-        section.add(f"{one.name}: calls completed / failed / errors",
-                    f"{report.completed} / {report.failed} / {report.errors} of {report.callers}",
-                    "all completed", report.completed == report.callers)
-        section.add(f"{one.name}: CPU per step, server / database / client",
-                    f"{one.server_ms:.2f} / {one.database_ms:.2f} / {one.client_ms:.2f} ms")
+        section.add(
+            f"{one.name}: steps/s",
+            f"{rate:.0f}",
+            f"≥ {TARGET_STEPS}" if is_postgres else "",
+            rate >= TARGET_STEPS if is_postgres else None,
+        )
+        section.add(
+            f"{one.name}: step latency p50 / p95 / p99",
+            f"{report.percentile(50):.1f} / {report.percentile(95):.1f} / {report.percentile(99):.1f} ms",
+            f"p99 < {TARGET_P99_MS} ms" if is_postgres else "",
+            report.percentile(99) < TARGET_P99_MS if is_postgres else None,
+        )
+        section.add(
+            f"{one.name}: calls completed / failed / errors",
+            f"{report.completed} / {report.failed} / {report.errors} of {report.callers}",
+            "all completed",
+            report.completed == report.callers,
+        )
+        section.add(
+            f"{one.name}: CPU per step, server / database / client",
+            f"{one.server_ms:.2f} / {one.database_ms:.2f} / {one.client_ms:.2f} ms",
+        )
         if one is not bare and one.run.report.callers and "light" not in one.name:
             ratio = rate / bare.run.report.steps_per_second if bare.run.report.steps_per_second else 0.0
-            section.add(f"{one.name}: ratio to the bare route", f"{ratio:.2f}×", f"≥ {TARGET_RATIO}×",
-                        ratio >= TARGET_RATIO)
+            section.add(
+                f"{one.name}: ratio to the bare route", f"{ratio:.2f}×", f"≥ {TARGET_RATIO}×", ratio >= TARGET_RATIO
+            )
     threads = runpy.run_path(str(PROJECT_DIR / "gunicorn.conf.py"))["threads"]  # in this environment
     section.notes += [
         f"Each run: {sizes['callers']} calls ({sizes['warmup']} more to warm up), {sizes['concurrency']} at a time, "

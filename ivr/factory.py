@@ -1,4 +1,5 @@
 """The app `flask --app app` and the WSGI servers run: the web app with the command-line entry points."""
+
 from __future__ import annotations
 
 from flask import Flask

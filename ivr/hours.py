@@ -1,11 +1,12 @@
 """The advisors' opening hours: ranges of days and local times, closed on public holidays and on dates an
 operator adds (ADVISOR_HOURS "mon-fri 08:30-16:30; sat 09:00-12:00", ADVISOR_CLOSED_DATES "2026-12-31")."""
+
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays
@@ -39,7 +40,7 @@ class OpeningHours:
     public_holidays: holidays.HolidayBase | None = None
 
     def local(self, utc_now: datetime) -> datetime:
-        return utc_now.replace(tzinfo=timezone.utc).astimezone(self.zone)
+        return utc_now.replace(tzinfo=UTC).astimezone(self.zone)
 
     def is_closed_day(self, utc_now: datetime) -> bool:
         """Tell whether the local day of a (naive UTC) moment is a public holiday or a closed date."""
@@ -78,8 +79,9 @@ def parse_closed_dates(text: str) -> frozenset[date]:
         try:
             found.add(date.fromisoformat(item))
         except ValueError:
-            raise ValueError(f"ADVISOR_CLOSED_DATES must be dates like 2026-12-31, separated by commas: "
-                             f"{item!r} is not one") from None
+            raise ValueError(
+                f"ADVISOR_CLOSED_DATES must be dates like 2026-12-31, separated by commas: {item!r} is not one"
+            ) from None
     return frozenset(found)
 
 
@@ -93,6 +95,9 @@ def parse(text: str, zone: str, closed_dates: str = "") -> OpeningHours:
         local_zone = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ValueError(f"IVR_TIMEZONE must be a time zone such as Africa/Casablanca, not {zone!r}") from None
-    return OpeningHours(ranges=tuple(parse_range(part, text) for part in parts), zone=local_zone,
-                        closed_dates=parse_closed_dates(closed_dates),
-                        public_holidays=holidays.country_holidays(HOLIDAYS_COUNTRY))
+    return OpeningHours(
+        ranges=tuple(parse_range(part, text) for part in parts),
+        zone=local_zone,
+        closed_dates=parse_closed_dates(closed_dates),
+        public_holidays=holidays.country_holidays(HOLIDAYS_COUNTRY),
+    )

@@ -1,9 +1,11 @@
 """What every entry point hands the service layer: settings, store, clock, flows and prompts."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from flask import Flask, current_app
 

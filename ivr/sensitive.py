@@ -1,4 +1,5 @@
 """The one mark for sensitive values (CIN, birth date, password) and their redaction."""
+
 from __future__ import annotations
 
 import functools

@@ -1,4 +1,5 @@
 """Settings read from the environment, with safe defaults for a local run."""
+
 from __future__ import annotations
 
 import logging

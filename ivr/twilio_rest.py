@@ -1,7 +1,9 @@
 """Twilio's REST client, pointed at TWILIO_API_BASE_URL (Twilio's, or a local stand-in in tests)."""
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from twilio.http.http_client import TwilioHttpClient

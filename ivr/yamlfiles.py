@@ -1,4 +1,5 @@
 """Read the project's YAML declarations (flows, prompts, categories), with libyaml when it is installed."""
+
 from __future__ import annotations
 
 from pathlib import Path

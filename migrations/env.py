@@ -1,4 +1,5 @@
 """Run the migrations on the connection the app hands over, or on the database of DATABASE_URL."""
+
 from alembic import context
 
 from ivr.store import schema
@@ -9,8 +10,9 @@ config = context.config
 
 
 def run(connection) -> None:
-    context.configure(connection=connection, target_metadata=schema.model_metadata(), render_as_batch=True,
-                      compare_type=True)
+    context.configure(
+        connection=connection, target_metadata=schema.model_metadata(), render_as_batch=True, compare_type=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,4 +1,5 @@
 """Helpers for the agents' tests: an agent with a token, their API client, a caller with an advisor."""
+
 from __future__ import annotations
 
 import re
@@ -60,8 +61,13 @@ def agent_events(rt, call_sid: str) -> list[CallEvent]:
     """Return the call's audit-trail rows written by agents."""
     with rt.store.transaction() as db:
         session_id = db.scalar(select(CallSession.id).where(CallSession.call_sid == call_sid))
-        return list(db.scalars(select(CallEvent).where(
-            CallEvent.call_session_id == session_id, CallEvent.kind == "agent").order_by(CallEvent.id)))
+        return list(
+            db.scalars(
+                select(CallEvent)
+                .where(CallEvent.call_session_id == session_id, CallEvent.kind == "agent")
+                .order_by(CallEvent.id)
+            )
+        )
 
 
 def agent_actions(rt, call_sid: str | None = None) -> list[AgentAction]:

@@ -1,4 +1,5 @@
 """Rendered prompt audio for tests: the real engine, the real catalog, rendered once per test run."""
+
 from __future__ import annotations
 
 import atexit
@@ -14,8 +15,9 @@ import pytest
 from ivr.audio.synthesis import unavailable_reason, voice_settings
 
 ENGINE_MISSING = unavailable_reason(voice_settings())
-needs_engine = pytest.mark.skipif(ENGINE_MISSING is not None,
-                                  reason=f"no speech engine here ({ENGINE_MISSING}): apt-get install espeak-ng")
+needs_engine = pytest.mark.skipif(
+    ENGINE_MISSING is not None, reason=f"no speech engine here ({ENGINE_MISSING}): apt-get install espeak-ng"
+)
 _rendered: dict[str, Path] = {}
 
 
@@ -31,8 +33,9 @@ class Sound:
 
 def sound_of(data: bytes) -> Sound:
     with wave.open(io.BytesIO(data), "rb") as read:
-        return Sound(read.getframerate(), read.getnchannels(), read.getsampwidth(),
-                     read.getnframes() / read.getframerate())
+        return Sound(
+            read.getframerate(), read.getnchannels(), read.getsampwidth(), read.getnframes() / read.getframerate()
+        )
 
 
 def audio_folder() -> Path:

@@ -1,8 +1,9 @@
 """Run actions in threads released at the same instant, as concurrent webhooks or processes would."""
+
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from collections.abc import Callable
 
 from tests.waiting import PATIENCE, wait_until
 
@@ -18,7 +19,7 @@ def all_at_once(actions: list[Callable[[], object]], timeout: float = 3 * PATIEN
         start.wait()
         try:
             results.append(action())
-        except BaseException as error:  # noqa: BLE001 - re-raised below, in the test's thread
+        except BaseException as error:
             failures.append(error)
 
     threads = [threading.Thread(target=run, args=(action,), daemon=True) for action in actions]
@@ -28,8 +29,13 @@ def all_at_once(actions: list[Callable[[], object]], timeout: float = 3 * PATIEN
     def running() -> int:
         return sum(thread.is_alive() for thread in threads)
 
-    wait_until(lambda: running() == 0, f"{len(actions)} actions run at once to end", within=timeout, every=0.05,
-               describe=lambda: f"{running()} still running; {len(failures)} failed so far: {failures[:3]!r}")
+    wait_until(
+        lambda: running() == 0,
+        f"{len(actions)} actions run at once to end",
+        within=timeout,
+        every=0.05,
+        describe=lambda: f"{running()} still running; {len(failures)} failed so far: {failures[:3]!r}",
+    )
     if failures:
         raise failures[0]
     return results

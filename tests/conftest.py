@@ -1,4 +1,5 @@
 """Shared fixtures: an app on a fresh SQLite store, a fixed clock, Twilio's API stand-in, callers."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,11 +7,11 @@ from datetime import datetime
 import pytest
 
 from ivr.factory import create_app
-from ivr.runtime import runtime_of
-from ivr.sms import outbox
 from ivr.registration.importer import import_liaison_list
+from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
+from ivr.sms import outbox
 from tests.databases import each_empty_database, migrated_template, store_url  # noqa: F401 (fixtures)
 from tests.fakes import FakeClock
 from tests.serving import serving

@@ -3,6 +3,7 @@
 TEST_DATABASE=postgresql runs the suite on PostgreSQL (a throwaway database per test, copied from
 a migrated template); the default is a SQLite file per test, copied from a migrated template file.
 """
+
 from __future__ import annotations
 
 import os
@@ -69,8 +70,10 @@ def stored_bytes(store: Store) -> dict[str, bytes]:
     """Return what a store holds, to look for secrets in: SQLite's files, or PostgreSQL's rows as text."""
     if store.engine.dialect.name == "postgresql":
         with store.engine.connect() as connection:
-            rows = {table: connection.exec_driver_sql(f"SELECT t::text FROM {table} AS t").scalars().all()
-                    for table in inspect(connection).get_table_names()}
+            rows = {
+                table: connection.exec_driver_sql(f"SELECT t::text FROM {table} AS t").scalars().all()
+                for table in inspect(connection).get_table_names()
+            }
         return {table: "\n".join(texts).encode() for table, texts in rows.items() if texts}
     path = Path(make_url(store.url).database)
     files = [path] + [path.with_name(path.name + suffix) for suffix in ("-wal", "-journal", "-shm")]

@@ -1,4 +1,5 @@
 """Fakes shared by the tests."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -3,13 +3,14 @@
 `python -m tests.postgres` tells whether the server of TEST_POSTGRES_URL can be reached (exit 0),
 or prints why not (exit 1): scripts/test asks it before running the suite on PostgreSQL.
 """
+
 from __future__ import annotations
 
 import os
 import secrets
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine

@@ -1,9 +1,10 @@
 """Serve a Flask app over real HTTP on 127.0.0.1, in a thread, for tests that need a running server."""
+
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from flask import Flask
 from werkzeug.serving import make_server

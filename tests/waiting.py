@@ -1,8 +1,10 @@
 """Wait for something the tests cannot be told about (a server listening, a row written), or fail loudly."""
+
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -14,8 +16,14 @@ class WaitTimedOut(AssertionError):
     """What a test waited for did not happen in time."""
 
 
-def wait_until(condition: Callable[[], T], what: str, within: float = PATIENCE, every: float = 0.1,
-               ignoring: tuple[type[BaseException], ...] = (), describe: Callable[[], str] | None = None) -> T:
+def wait_until(
+    condition: Callable[[], T],
+    what: str,
+    within: float = PATIENCE,
+    every: float = 0.1,
+    ignoring: tuple[type[BaseException], ...] = (),
+    describe: Callable[[], str] | None = None,
+) -> T:
     """Call condition until it returns something truthy, and return that; raise WaitTimedOut after `within` s.
 
     Exceptions of the `ignoring` types count as "not yet" (a server still starting refuses connections

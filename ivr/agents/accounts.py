@@ -4,6 +4,7 @@ A token is 32 random bytes shown once; the store keeps its SHA-256 digest. A slo
 would add nothing against guessing 256 random bits, and a plain digest lets a request find its
 agent by a unique index in one query.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.store.agent_models import Agent, AgentAction
 from ivr.runtime import Runtime
+from ivr.store.agent_models import Agent, AgentAction
 
 TOKEN_PREFIX = "agt_"
 MAX_NAME_LENGTH = 100
@@ -107,15 +108,29 @@ def agent_of_token(db: Session, token: str) -> AgentIdentity:
     return AgentIdentity(agent.id, agent.name)
 
 
-def record(db: Session, rt: Runtime, agent_id: int, kind: str, outcome: str, call_sid: str | None = None,
-           detail: dict[str, Any] | None = None) -> None:
+def record(
+    db: Session,
+    rt: Runtime,
+    agent_id: int,
+    kind: str,
+    outcome: str,
+    call_sid: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     """Append one action to the agents' audit trail."""
-    db.add(AgentAction(agent_id=agent_id, at=rt.now(), kind=kind, call_sid=call_sid, outcome=outcome,
-                       detail=detail or {}))
+    db.add(
+        AgentAction(agent_id=agent_id, at=rt.now(), kind=kind, call_sid=call_sid, outcome=outcome, detail=detail or {})
+    )
 
 
-def audit(rt: Runtime, agent: AgentIdentity, kind: str, outcome: str, call_sid: str | None = None,
-          detail: dict[str, Any] | None = None) -> None:
+def audit(
+    rt: Runtime,
+    agent: AgentIdentity,
+    kind: str,
+    outcome: str,
+    call_sid: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
     """Record an agent's action in a transaction of its own."""
     with rt.store.transaction() as db:
         record(db, rt, agent.id, kind, outcome, call_sid, detail)
@@ -124,6 +139,10 @@ def audit(rt: Runtime, agent: AgentIdentity, kind: str, outcome: str, call_sid: 
 def recent_actions(rt: Runtime, agent: AgentIdentity, limit: int = 10) -> list[AgentAction]:
     """Return an agent's latest transfers, newest first."""
     with rt.store.transaction() as db:
-        query = (select(AgentAction).where(AgentAction.agent_id == agent.id, AgentAction.kind == "transfer")
-                 .order_by(AgentAction.id.desc()).limit(limit))
+        query = (
+            select(AgentAction)
+            .where(AgentAction.agent_id == agent.id, AgentAction.kind == "transfer")
+            .order_by(AgentAction.id.desc())
+            .limit(limit)
+        )
         return list(db.scalars(query))

@@ -3,6 +3,7 @@
 Only names and masked values leave here: never a CIN, a birth date or their digests. Every read is
 audited with the agent who made it, in the same transaction.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.agents.accounts import AgentError, AgentIdentity, audit, record
-from ivr.store.models import CallSession, PreRegistration, Registration
 from ivr.registration.mobiles import last_four
 from ivr.runtime import Runtime
+from ivr.store.models import CallSession, PreRegistration, Registration
 
 ADVISOR_FLOW, ADVISOR_DIAL_STATE = "advisor", "connect"
 REASONS = {
@@ -37,10 +38,15 @@ class UnknownCall(AgentError):
 def advisor_calls(rt: Runtime, agent: AgentIdentity) -> list[dict[str, Any]]:
     """Return an agent the context of every live call waiting for or with an advisor, oldest first."""
     with rt.store.transaction() as db:
-        query = (select(CallSession)
-                 .where(CallSession.status == "active", CallSession.flow == ADVISOR_FLOW,
-                        CallSession.state == ADVISOR_DIAL_STATE)
-                 .order_by(CallSession.transferred_at, CallSession.id))
+        query = (
+            select(CallSession)
+            .where(
+                CallSession.status == "active",
+                CallSession.flow == ADVISOR_FLOW,
+                CallSession.state == ADVISOR_DIAL_STATE,
+            )
+            .order_by(CallSession.transferred_at, CallSession.id)
+        )
         found = [describe(db, call) for call in db.scalars(query)]
         record(db, rt, agent.id, "read", "listed", detail={"calls": [call["call_sid"] for call in found]})
         return found

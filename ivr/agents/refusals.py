@@ -7,6 +7,7 @@ The count lives in the store, so every server process sees the same, and it is r
 a lock on the address, so that tries sent at once cannot slip past it. A disabled agent's token is
 recorded too but does not count: it is no guess, and a call centre's agents may share one address.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,10 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ivr.store.agent_models import AgentTokenRefusal
 from ivr.agents.accounts import AgentDisabled, AgentError, AgentIdentity, BadToken, agent_of_token
-from ivr.store.locks import take_lock
 from ivr.runtime import Runtime
+from ivr.store.agent_models import AgentTokenRefusal
+from ivr.store.locks import take_lock
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,13 @@ def authenticate_from(rt: Runtime, token: str, address: str, route: str) -> Agen
         now = rt.now()
         retry_after = seconds_turned_away(db, address, now)
         if retry_after:
-            log.warning("agent token not checked: %s from %s, which had %d refused within %d minutes",
-                        route, address, LIMIT, WINDOW.seconds // 60)
+            log.warning(
+                "agent token not checked: %s from %s, which had %d refused within %d minutes",
+                route,
+                address,
+                LIMIT,
+                WINDOW.seconds // 60,
+            )
             raise TooManyRefusals(retry_after)
         if not token:
             raise BadToken("an agent token is required")
@@ -66,11 +72,18 @@ def authenticate_from(rt: Runtime, token: str, address: str, route: str) -> Agen
 
 def seconds_turned_away(db: Session, address: str, now: datetime) -> int:
     """Return how long the address is still turned away, in whole seconds (0 when it is not)."""
-    latest = list(db.scalars(
-        select(AgentTokenRefusal.at)
-        .where(AgentTokenRefusal.address == address, AgentTokenRefusal.reason == COUNTED,
-               AgentTokenRefusal.at > now - WINDOW)
-        .order_by(AgentTokenRefusal.at.desc()).limit(LIMIT)))
+    latest = list(
+        db.scalars(
+            select(AgentTokenRefusal.at)
+            .where(
+                AgentTokenRefusal.address == address,
+                AgentTokenRefusal.reason == COUNTED,
+                AgentTokenRefusal.at > now - WINDOW,
+            )
+            .order_by(AgentTokenRefusal.at.desc())
+            .limit(LIMIT)
+        )
+    )
     if len(latest) < LIMIT:
         return 0
     return max(1, math.ceil((latest[-1] + WINDOW - now).total_seconds()))

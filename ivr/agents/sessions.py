@@ -4,6 +4,7 @@ Call-centre PCs are shared: a session ends 30 minutes after its last request and
 sign-in, by the app's clock. The browser's cookie holds a random key; the store keeps its digest,
 so a copied cookie stops working at sign-out and a copy of the table opens no console.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -11,9 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ivr.store.agent_models import Agent, AgentSession
 from ivr.agents.accounts import AgentDisabled, AgentError, AgentIdentity, record, token_digest
 from ivr.runtime import Runtime
+from ivr.store.agent_models import Agent, AgentSession
 
 IDLE_LIMIT = timedelta(minutes=30)
 MAX_LENGTH = timedelta(hours=10)
@@ -41,8 +42,9 @@ def start_session(rt: Runtime, agent: AgentIdentity) -> str:
 def resume_session(rt: Runtime, key: str | None) -> AgentIdentity:
     """Return the agent of a live session and note the activity; end a session that is idle or too old."""
     with rt.store.transaction() as db:
-        found = db.scalars(select(AgentSession).where(AgentSession.key_hash == token_digest(key or ""))
-                           .with_for_update()).first()
+        found = db.scalars(
+            select(AgentSession).where(AgentSession.key_hash == token_digest(key or "")).with_for_update()
+        ).first()
         if found is None or found.ended_at is not None:
             raise SessionEnded("Your session has ended: sign in again.")
         agent, now = db.get(Agent, found.agent_id), rt.now()
@@ -58,8 +60,9 @@ def resume_session(rt: Runtime, key: str | None) -> AgentIdentity:
 def end_session(rt: Runtime, key: str | None, reason: str = "logout") -> None:
     """End a console session at sign-out or a new sign-in (audited); an ended or unknown one stays as it is."""
     with rt.store.transaction() as db:
-        found = db.scalars(select(AgentSession).where(AgentSession.key_hash == token_digest(key or ""))
-                           .with_for_update()).first()
+        found = db.scalars(
+            select(AgentSession).where(AgentSession.key_hash == token_digest(key or "")).with_for_update()
+        ).first()
         if found is None or found.ended_at is not None:
             return
         found.ended_at, found.end_reason = rt.now(), reason

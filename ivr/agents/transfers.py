@@ -6,6 +6,7 @@ Both happen in one transaction, which holds the call's row lock: if Twilio refus
 the session is left as it was; if Twilio fetches the new URL at once, that webhook waits for the
 commit and finds the session prepared.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,15 +17,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from ivr.registration import people
 from ivr.agents.accounts import AgentError, AgentIdentity, audit, record
 from ivr.agents.context import ADVISOR_DIAL_STATE, ADVISOR_FLOW, UnknownCall
 from ivr.callflow.service import RESUME_PATH, RESUME_SLOT, base_url, lock_call
 from ivr.flows.loader import FlowBook
-from ivr.store.models import CallEvent, PreRegistration, Registration
-from ivr.speech.catalog import LANGUAGES
+from ivr.registration import people
 from ivr.runtime import Runtime
 from ivr.sensitive import Sensitive
+from ivr.speech.catalog import LANGUAGES
+from ivr.store.models import CallEvent, PreRegistration, Registration
 from ivr.twilio_rest import close_client, make_client
 
 # Flows that work on the verified caller's file: they need a person, credentials a registration.
@@ -101,8 +102,12 @@ def entry_points(flows: FlowBook) -> list[str]:
     firsts: dict[str, str] = {}
     for name, state in flows.states.items():
         firsts.setdefault(state.flow, name)
-    crossings = {target.state for state in flows.states.values() for target in state.exits()
-                 if target.state.split(".", 1)[0] != state.flow}
+    crossings = {
+        target.state
+        for state in flows.states.values()
+        for target in state.exits()
+        if target.state.split(".", 1)[0] != state.flow
+    }
     return sorted(name for name in {*firsts.values(), *crossings} if flows[name].flow != "advisor")
 
 
@@ -115,8 +120,9 @@ def resolve_target(flows: FlowBook, target: str) -> str:
     return name
 
 
-def transfer_call(rt: Runtime, agent: AgentIdentity, call_sid: str, target: object, language: object,
-                  cin: object, request_root: str) -> Transfer:
+def transfer_call(
+    rt: Runtime, agent: AgentIdentity, call_sid: str, target: object, language: object, cin: object, request_root: str
+) -> Transfer:
     """Prepare a call's session at the asked state and redirect the live call there; audit either way."""
     detail = {"target": str(target)[:100], "language": str(language)[:10], "agent_identified_person": bool(cin)}
     try:
@@ -132,8 +138,9 @@ def transfer_call(rt: Runtime, agent: AgentIdentity, call_sid: str, target: obje
         raise
 
 
-def _transfer(rt: Runtime, db: Session, agent: AgentIdentity, call_sid: str, request: TransferRequest,
-              webhook_base: str) -> Transfer:
+def _transfer(
+    rt: Runtime, db: Session, agent: AgentIdentity, call_sid: str, request: TransferRequest, webhook_base: str
+) -> Transfer:
     state = resolve_target(rt.flows, request.target)
     call = lock_call(db, call_sid)
     if call is None:
@@ -141,8 +148,10 @@ def _transfer(rt: Runtime, db: Session, agent: AgentIdentity, call_sid: str, req
     if call.status != "active":
         raise CallFinished(f"call {call_sid} has ended")
     if (call.flow, call.state) != (ADVISOR_FLOW, ADVISOR_DIAL_STATE):
-        raise NotWithAdvisor(f"call {call_sid} is not with the advisors (it is at {call.flow}.{call.state}):"
-                             " it may have been transferred already")
+        raise NotWithAdvisor(
+            f"call {call_sid} is not with the advisors (it is at {call.flow}.{call.state}):"
+            " it may have been transferred already"
+        )
     person_id = identified_person(rt, db, request.cin) if request.cin else None
     check_file(db, state, person_id or (call.pre_registration_id if call.identity_verified else None))
     previous = f"{call.flow}.{call.state}"
@@ -154,11 +163,26 @@ def _transfer(rt: Runtime, db: Session, agent: AgentIdentity, call_sid: str, req
     call.misses, call.failed_checks = 0, 0
     seq, call.seq, call.updated_at = call.seq, call.seq + 1, rt.now()
     call.slots = {**(call.slots or {}), RESUME_SLOT: call.seq}
-    db.add(CallEvent(call_session_id=call.id, seq=seq, at=call.updated_at, kind="agent", state=state, detail={
-        "agent": agent.name, "agent_id": agent.id, "from_state": previous, "language": request.language,
-        "identity": ("verified by agent " + agent.name) if person_id is not None
-        else "verified by the caller" if call.identity_verified else "not verified",
-    }))
+    db.add(
+        CallEvent(
+            call_session_id=call.id,
+            seq=seq,
+            at=call.updated_at,
+            kind="agent",
+            state=state,
+            detail={
+                "agent": agent.name,
+                "agent_id": agent.id,
+                "from_state": previous,
+                "language": request.language,
+                "identity": ("verified by agent " + agent.name)
+                if person_id is not None
+                else "verified by the caller"
+                if call.identity_verified
+                else "not verified",
+            },
+        )
+    )
     url = f"{webhook_base.rstrip('/')}{RESUME_PATH}?seq={call.seq}"
     return Transfer(call_sid, state, request.language, call.identity_verified, person_id is not None, url)
 
@@ -179,8 +203,9 @@ def identified_person(rt: Runtime, db: Session, cin: Sensitive) -> int:
     canonical = people.canonical_cin(cin.reveal())
     if canonical is None:
         raise BadTransfer("the CIN is not a CIN's shape (1 or 2 letters, then 3 to 7 digits)")
-    person_id = db.scalar(select(PreRegistration.id).where(
-        PreRegistration.cin_key == people.cin_key(rt.secret, canonical)))
+    person_id = db.scalar(
+        select(PreRegistration.id).where(PreRegistration.cin_key == people.cin_key(rt.secret, canonical))
+    )
     if person_id is None:
         raise UnknownPerson("no pre-registration has this CIN")
     return person_id
@@ -191,8 +216,10 @@ def check_file(db: Session, state: str, person_id: int | None) -> None:
     flow = state.split(".", 1)[0]
     if flow in NEEDS_PERSON and person_id is None:
         raise BadTransfer(f"{state} needs an identified caller: give the CIN you checked")
-    if flow in NEEDS_REGISTRATION and db.scalar(
-            select(Registration.id).where(Registration.pre_registration_id == person_id)) is None:
+    if (
+        flow in NEEDS_REGISTRATION
+        and db.scalar(select(Registration.id).where(Registration.pre_registration_id == person_id)) is None
+    ):
         raise BadTransfer(f"{state} needs a completed registration: send the call to category.confirm")
 
 

@@ -1,4 +1,5 @@
 """Prompts as telephone audio: synthesis, the rendered library, and how prompts become <Play> URLs."""
+
 from __future__ import annotations
 
 import atexit
@@ -9,7 +10,7 @@ from pathlib import Path
 from ivr.audio import wav
 from ivr.audio.synthesis import Synthesizer, voice_settings
 
-__all__ = ["synthesize", "concatenate"]
+__all__ = ["concatenate", "synthesize"]
 
 
 def synthesize(text: str, language: str) -> bytes:

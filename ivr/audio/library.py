@@ -5,6 +5,7 @@ an unchanged prompt is never rendered twice, and a changed one gets a new name (
 audio). A prompt with values is played as a *composition*: the names of its pieces and pauses joined
 by "-" (`<piece>-p150-<piece>`), put together when requested, from files every process has rendered.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ A prompt without placeholders is one piece. In a prompt with values, each stretc
 placeholders is a piece, and each value is said in the caller's language (ivr/speech/values.py): digits one
 by one as the catalog's digit words with pauses between them, anything else as one piece of its own.
 """
+
 from __future__ import annotations
 
 import string
@@ -14,8 +15,8 @@ from ivr.speech.opening_hours import hours_words, opening_hours
 from ivr.speech.values import Day, DigitString, Localized, Month, say_value
 
 PHRASE_GAP = Pause(120)  # between a stretch of text and a value
-DIGIT_GAP = Pause(250)   # between two digits read one by one
-END_GAP = Pause(400)     # after a prompt, before the next one
+DIGIT_GAP = Pause(250)  # between two digits read one by one
+END_GAP = Pause(400)  # after a prompt, before the next one
 NOT_SPOKEN_PREFIXES = ("sms.",)  # texted, never said
 NOT_SPOKEN_KEYS = {"digit_separator"}  # in audio, a pause
 
@@ -41,8 +42,9 @@ def value_pieces(catalog: Catalog, language: str, value: object) -> list[str | P
 
 def prompt_pieces(catalog: Catalog, language: str, key: str, params: dict[str, object]) -> list[str | Pause]:
     """Return the pieces and pauses of a prompt in a language, ending with a pause."""
-    values = iter(field for _, field, _, _ in string.Formatter().parse(catalog.texts[language][key])
-                  if field is not None)
+    values = iter(
+        field for _, field, _, _ in string.Formatter().parse(catalog.texts[language][key]) if field is not None
+    )
     pieces: list[str | Pause] = []
     for stretch in template_pieces(catalog.texts[language][key]):
         if pieces:
@@ -53,8 +55,11 @@ def prompt_pieces(catalog: Catalog, language: str, key: str, params: dict[str, o
 
 def spoken_keys(catalog: Catalog) -> list[str]:
     """Return the catalog keys that are said (not texted, not a separator)."""
-    return [key for key in catalog.texts[catalog_languages(catalog)[0]]
-            if key not in NOT_SPOKEN_KEYS and not key.startswith(NOT_SPOKEN_PREFIXES)]
+    return [
+        key
+        for key in catalog.texts[catalog_languages(catalog)[0]]
+        if key not in NOT_SPOKEN_KEYS and not key.startswith(NOT_SPOKEN_PREFIXES)
+    ]
 
 
 def texts_to_render(catalog: Catalog, values: list[object]) -> dict[str, list[str]]:
@@ -74,6 +79,7 @@ def catalog_languages(catalog: Catalog) -> list[str]:
 def known_values(rt) -> list[object]:
     """Return the values prompts can say that are known in advance: categories, their dates, the hours."""
     groups = [*rt.categories.categories.values(), *rt.categories.info_choices]
-    values: list[object] = [v for g in groups
-                            for v in (Localized.of(g.label), Month(g.contributions_due), Day(g.coverage_starts))]
+    values: list[object] = [
+        v for g in groups for v in (Localized.of(g.label), Month(g.contributions_due), Day(g.coverage_starts))
+    ]
     return values + list(hours_words(opening_hours(rt.settings)).values())

@@ -1,4 +1,5 @@
 """Play mode: which prompts have audio, at which absolute URL; and the library a process starts with."""
+
 from __future__ import annotations
 
 import logging
@@ -7,11 +8,11 @@ from pathlib import Path
 
 from flask import has_request_context, request
 
-from ivr.audio.synthesis import Synthesizer, unavailable_reason, voice_settings
 from ivr.audio.library import ON_DEMAND_WAIT, AudioLibrary
 from ivr.audio.pieces import prompt_pieces
-from ivr.speech.catalog import Catalog
+from ivr.audio.synthesis import Synthesizer, unavailable_reason, voice_settings
 from ivr.runtime import Runtime
+from ivr.speech.catalog import Catalog
 
 log = logging.getLogger(__name__)
 AUDIO_PATH = "/audio"
@@ -54,8 +55,11 @@ def start_library(settings: dict) -> AudioLibrary | None:
         return None
     directory = Path(str(settings["IVR_AUDIO_DIR"]))
     if not any(directory.glob("*.wav")):
-        log.warning("IVR_PROMPT_MODE=play: %s holds no audio yet; run `flask --app app prompts render` "
-                    "(until then pieces are rendered on demand)", directory)
+        log.warning(
+            "IVR_PROMPT_MODE=play: %s holds no audio yet; run `flask --app app prompts render` "
+            "(until then pieces are rendered on demand)",
+            directory,
+        )
     return AudioLibrary(directory, voices, Synthesizer())
 
 

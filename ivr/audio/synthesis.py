@@ -1,4 +1,5 @@
 """The speech engine: pyttsx3 over espeak-ng, driven in a worker process; and whether it can run here."""
+
 from __future__ import annotations
 
 import json
@@ -12,7 +13,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-
 
 from ivr.settings import PROJECT_DIR
 from ivr.speech.catalog import LANGUAGES, META_FILE, PROMPTS_DIR
@@ -69,8 +69,9 @@ def unavailable_reason(voices: dict[str, VoiceSettings]) -> str | None:
 def engine_id() -> str:
     """Name the engine and its versions: part of every rendered file's name, so an upgrade re-renders."""
     espeak = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True, timeout=10).stdout
-    return (f"pyttsx3 {metadata.version('pyttsx3')}; soxr {metadata.version('soxr')}; "
-            f"{espeak.split('Data at')[0].strip()}")
+    return (
+        f"pyttsx3 {metadata.version('pyttsx3')}; soxr {metadata.version('soxr')}; {espeak.split('Data at')[0].strip()}"
+    )
 
 
 class Synthesizer:
@@ -122,8 +123,13 @@ class Synthesizer:
             self._process, self._owner = None, os.getpid()
         if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                text=True, encoding="utf-8", bufsize=1, env=worker_environment(),
+                [sys.executable, "-m", WORKER],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                bufsize=1,
+                env=worker_environment(),
             )
         return self._process
 

@@ -2,6 +2,7 @@
 
 The synthesis worker runs this file without importing the ivr package: it imports no part of it.
 """
+
 from __future__ import annotations
 
 import io
@@ -56,7 +57,7 @@ def trim(samples: array) -> array:
         return array("h")
     end = len(samples) - next(i for i, v in enumerate(reversed(samples)) if abs(v) > SILENCE_THRESHOLD)
     margin = RATE * TRIM_MARGIN_MS // 1000
-    return samples[max(0, start - margin):min(len(samples), end + margin)]
+    return samples[max(0, start - margin) : min(len(samples), end + margin)]
 
 
 def to_16_bit(frames: bytes, width: int) -> array:
@@ -66,8 +67,13 @@ def to_16_bit(frames: bytes, width: int) -> array:
     if width == 1:  # 8-bit WAV is unsigned
         return array("h", ((b - 128) << 8 for b in frames))
     if width in (3, 4):  # keep the two most significant bytes
-        return array("h", (int.from_bytes(frames[i + width - 2:i + width], "little", signed=True)
-                           for i in range(0, len(frames), width)))
+        return array(
+            "h",
+            (
+                int.from_bytes(frames[i + width - 2 : i + width], "little", signed=True)
+                for i in range(0, len(frames), width)
+            ),
+        )
     raise wave.Error(f"unsupported sample width {width}")
 
 
@@ -75,7 +81,7 @@ def to_mono(samples: array, channels: int) -> array:
     """Average the channels of interleaved samples."""
     if channels == 1:
         return samples
-    return array("h", (sum(samples[i:i + channels]) // channels for i in range(0, len(samples), channels)))
+    return array("h", (sum(samples[i : i + channels]) // channels for i in range(0, len(samples), channels)))
 
 
 def resample(samples: array, rate: int) -> array:
@@ -108,7 +114,7 @@ def resampler():
 
 
 def from_little_endian(frames: bytes) -> array:
-    samples = array("h", frames[:len(frames) // 2 * 2])
+    samples = array("h", frames[: len(frames) // 2 * 2])
     if sys.byteorder == "big":
         samples.byteswap()
     return samples

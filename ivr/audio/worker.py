@@ -17,6 +17,7 @@ pyttsx3's espeak driver (2.99), as it behaves, and what this worker does about i
 Request: {"text", "voice", "rate", "path"}; answer: {"ok": true} once `path` holds the telephone WAV of
 the text (speech only, silences trimmed), or {"ok": false, "error": "..."}.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -1,26 +1,43 @@
 """Check the prompt catalog against itself and its users: every key in every language, the same
 placeholders in each translation, and no key that no flow, action or code says."""
+
 from __future__ import annotations
 
 from ivr import hours
-from ivr.flows.registry import ACTIONS
 from ivr.flows.loader import FlowBook
-from ivr.speech.catalog import LANGUAGES, Catalog, placeholders
+from ivr.flows.registry import ACTIONS
 from ivr.sms.outbox import CREDENTIALS_PROMPT
+from ivr.speech.catalog import LANGUAGES, Catalog, placeholders
 from ivr.speech.values import MINUTE_KEYS, OTHER_MINUTES_KEY
 
 # Keys said by code rather than named in flows/*.yaml, by who says them.
-SAID_BY_CODE = frozenset({
-    *(f"digit.{d}" for d in range(10)), "digit_separator",              # ivr/speech/say_text.py: digits one by one
-    *(f"month.{m}" for m in range(1, 13)), "month_year",                 # ivr/speech/say_text.py: months
-    "date.first_month_year", "date.day_month_year",                      # ivr/speech/say_text.py: dates
-    *(f"day.{day}" for day in hours.DAYS), *(f"hour.{h}" for h in range(24)),  # opening hours (ivr/speech/values.py)
-    *(f"period.{p}" for p in ("morning", "noon", "evening")), *MINUTE_KEYS.values(), OTHER_MINUTES_KEY,
-    "hours.days", "hours.one_day", "hours.range", "hours.separator",
-    "hours.closed_now", "hours.closed_holiday", "hours.closed_today",  # ivr/callflow/actions/guidance.py: why closed
-    "error.apology", "advisor.connecting", "common.goodbye", "advisor.closed",  # the fault answer (ivr/callflow/service.py)
-    CREDENTIALS_PROMPT,                                                  # the SMS (ivr/sms/outbox.py)
-})
+SAID_BY_CODE = frozenset(
+    {
+        *(f"digit.{d}" for d in range(10)),
+        "digit_separator",  # ivr/speech/say_text.py: digits one by one
+        *(f"month.{m}" for m in range(1, 13)),
+        "month_year",  # ivr/speech/say_text.py: months
+        "date.first_month_year",
+        "date.day_month_year",  # ivr/speech/say_text.py: dates
+        *(f"day.{day}" for day in hours.DAYS),
+        *(f"hour.{h}" for h in range(24)),  # opening hours (ivr/speech/values.py)
+        *(f"period.{p}" for p in ("morning", "noon", "evening")),
+        *MINUTE_KEYS.values(),
+        OTHER_MINUTES_KEY,
+        "hours.days",
+        "hours.one_day",
+        "hours.range",
+        "hours.separator",
+        "hours.closed_now",
+        "hours.closed_holiday",
+        "hours.closed_today",  # ivr/callflow/actions/guidance.py: why closed
+        "error.apology",
+        "advisor.connecting",
+        "common.goodbye",
+        "advisor.closed",  # the fault answer (ivr/callflow/service.py)
+        CREDENTIALS_PROMPT,  # the SMS (ivr/sms/outbox.py)
+    }
+)
 
 
 def used_keys(book: FlowBook) -> set[str]:
@@ -37,8 +54,11 @@ def problems(catalog: Catalog, book: FlowBook) -> list[str]:
     for language in LANGUAGES:
         found += [f"{key}: missing in {language}" for key in sorted(every_key - set(catalog.texts[language]))]
     for key in sorted(every_key):
-        shapes = {language: placeholders(catalog.texts[language][key])
-                  for language in LANGUAGES if key in catalog.texts[language]}
+        shapes = {
+            language: placeholders(catalog.texts[language][key])
+            for language in LANGUAGES
+            if key in catalog.texts[language]
+        }
         if len({frozenset(names) for names in shapes.values()}) > 1:
             described = ", ".join(f"{language} {sorted(names)}" for language, names in shapes.items())
             found.append(f"{key}: placeholders differ ({described})")

@@ -1,9 +1,10 @@
 """Refuse flow declarations with holes: checked when loaded, like a state machine definition."""
+
 from __future__ import annotations
 
 from ivr.callflow import catalog_checks
-from ivr.flows.registry import ACTIONS, PARAMS, TRANSFER_REASONS, VALIDATORS
 from ivr.flows.loader import ADVISOR, ENTRY, FlowBook, FlowError, State, Target
+from ivr.flows.registry import ACTIONS, PARAMS, TRANSFER_REASONS, VALIDATORS
 from ivr.speech.catalog import LANGUAGES, Catalog, placeholders
 
 RESERVED_KEYS = {"*": "repeat", "0": "advisor", "#": "end of input"}
@@ -19,7 +20,9 @@ def check(book: FlowBook, catalog: Catalog) -> None:
         problems += [f"{state.name}: {p}" for p in check_state(state, book, catalog)]
     problems += check_reachable(book)
     problems += check_no_silent_loops(book)
-    problems += [f"prompt {key!r}: no flow, action or code uses it" for key in catalog_checks.unused_keys(catalog, book)]
+    problems += [
+        f"prompt {key!r}: no flow, action or code uses it" for key in catalog_checks.unused_keys(catalog, book)
+    ]
     if problems:
         raise FlowError("flows refused:\n  " + "\n  ".join(problems))
 
@@ -120,7 +123,7 @@ def check_no_silent_loops(book: FlowBook) -> list[str]:
 
     def visit(name: str, path: list[str]) -> list[str]:
         if name in path:
-            return [" -> ".join(path[path.index(name):] + [name])]
+            return [" -> ".join(path[path.index(name) :] + [name])]
         if name in done:
             return []
         found = [cycle for nxt in graph[name] for cycle in visit(nxt, path + [name])]

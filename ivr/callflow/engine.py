@@ -1,16 +1,18 @@
 """Interpret the declared flows: one caller event in, what to say and what to wait for out."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ivr.flows.registry import ACTIONS, PARAMS, VALIDATORS
 from ivr.flows.loader import ADVISOR, ENTRY, State, Target
-from ivr.store.models import CallSession
+from ivr.flows.registry import ACTIONS, PARAMS, VALIDATORS
 from ivr.runtime import Runtime
 from ivr.sensitive import Sensitive
+from ivr.store.models import CallSession
 
 MAX_MISSES = 3
 MAX_HOPS = 40  # states passed through in one request; the flow checker forbids loops, this is a fuse

@@ -1,22 +1,23 @@
 """Service layer for calls: every entry point (webhooks, simulator, agents) takes a call step here."""
+
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.callflow import engine, twiml_writer
-from ivr.speech.opening_hours import hours_words, opening_hours
 from ivr.audio.player import player_for
+from ivr.callflow import engine, twiml_writer
 from ivr.callflow.engine import Prompt, Reply, StepContext
-from ivr.store.models import CallEvent, CallSession
-from ivr.speech.catalog import LANGUAGES
 from ivr.runtime import Runtime
+from ivr.speech.catalog import LANGUAGES
+from ivr.speech.opening_hours import hours_words, opening_hours
+from ivr.store.models import CallEvent, CallSession
 
 log = logging.getLogger(__name__)
 ENDING_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
@@ -48,7 +49,7 @@ def caller_key(from_number: str) -> str:
     if len(from_number) <= NUMBER_LENGTH:
         return from_number
     # Distinct long addresses must keep distinct keys: lockouts and the returning language count by it.
-    return "~" + hashlib.sha256(from_number.encode()).hexdigest()[:NUMBER_LENGTH - 1]
+    return "~" + hashlib.sha256(from_number.encode()).hexdigest()[: NUMBER_LENGTH - 1]
 
 
 def start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str) -> str:
@@ -70,9 +71,19 @@ def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str) ->
             return existing.last_response
         now = rt.now()
         call = CallSession(
-            call_sid=call_sid, from_number=from_number, to_number=to_number, flow="language", state="welcome",
-            seq=1, misses=0, failed_checks=0, status="active", identity_verified=False,
-            slots={"languages": language_order(db, from_number)}, started_at=now, updated_at=now,
+            call_sid=call_sid,
+            from_number=from_number,
+            to_number=to_number,
+            flow="language",
+            state="welcome",
+            seq=1,
+            misses=0,
+            failed_checks=0,
+            status="active",
+            identity_verified=False,
+            slots={"languages": language_order(db, from_number)},
+            started_at=now,
+            updated_at=now,
         )
         db.add(call)
         db.flush()
@@ -104,8 +115,14 @@ def resume_call(rt: Runtime, call_sid: str, seq: int | None) -> str:
     return _take_step(rt, call_sid, seq, f"agent:{seq}", start, prepared)
 
 
-def _take_step(rt: Runtime, call_sid: str, seq: int | None, request_key: str,
-               take: Callable[[StepContext], Reply], expected: Callable[[CallSession], bool] = lambda call: True) -> str:
+def _take_step(
+    rt: Runtime,
+    call_sid: str,
+    seq: int | None,
+    request_key: str,
+    take: Callable[[StepContext], Reply],
+    expected: Callable[[CallSession], bool] = lambda call: True,
+) -> str:
     """Take the step seq of a call under its row lock, unless it is not the call's current step."""
     if not call_sid:
         raise BadCallRequest("no CallSid")
@@ -131,12 +148,26 @@ def finish_step(ctx: StepContext, reply: Reply, request_key: str) -> str:
     """Render the reply, keep it for repeated webhooks, and append the step to the audit trail."""
     call, rt = ctx.call, ctx.rt
     call.seq = ctx.seq + 1
-    xml = twiml_writer.render(reply, rt.catalog, languages_of(call), f"{base_url(rt)}{STEP_PATH}?seq={call.seq}",
-                       rt.settings["ADVISOR_NUMBER"], player=player_for(rt))
+    xml = twiml_writer.render(
+        reply,
+        rt.catalog,
+        languages_of(call),
+        f"{base_url(rt)}{STEP_PATH}?seq={call.seq}",
+        rt.settings["ADVISOR_NUMBER"],
+        player=player_for(rt),
+    )
     call.last_request_key, call.last_response, call.updated_at = request_key, xml, rt.now()
     detail = {**ctx.trail, "said": [p.key for p in reply.prompts], "then": reply.then}
-    ctx.db.add(CallEvent(call_session_id=call.id, seq=ctx.seq, at=call.updated_at, kind="step",
-                         state=f"{call.flow}.{call.state}", detail=detail))
+    ctx.db.add(
+        CallEvent(
+            call_session_id=call.id,
+            seq=ctx.seq,
+            at=call.updated_at,
+            kind="step",
+            state=f"{call.flow}.{call.state}",
+            detail=detail,
+        )
+    )
     return xml
 
 
@@ -149,8 +180,16 @@ def end_call(rt: Runtime, call_sid: str, status: str) -> bool:
         if call is None or call.status == "ended":
             return False
         call.status, call.ended_at, call.updated_at = "ended", rt.now(), rt.now()
-        db.add(CallEvent(call_session_id=call.id, seq=call.seq, at=call.ended_at, kind="status",
-                         state=f"{call.flow}.{call.state}", detail={"call_status": status}))
+        db.add(
+            CallEvent(
+                call_session_id=call.id,
+                seq=call.seq,
+                at=call.ended_at,
+                kind="status",
+                state=f"{call.flow}.{call.state}",
+                detail={"call_status": status},
+            )
+        )
         return True
 
 
@@ -171,8 +210,10 @@ def language_order(db: Session, from_number: str) -> list[str]:
     if from_number == "anonymous":
         return list(LANGUAGES)
     last = db.scalar(
-        select(CallSession.language).where(CallSession.from_number == from_number, CallSession.language.is_not(None))
-        .order_by(CallSession.started_at.desc()).limit(1)
+        select(CallSession.language)
+        .where(CallSession.from_number == from_number, CallSession.language.is_not(None))
+        .order_by(CallSession.started_at.desc())
+        .limit(1)
     )
     return [last, *(lang for lang in LANGUAGES if lang != last)] if last else list(LANGUAGES)
 

@@ -1,4 +1,5 @@
 """The one place TwiML is built: a Reply of the engine becomes a Twilio voice document."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -28,15 +29,25 @@ def say_all(target, catalog: Catalog, languages: list[str], prompts: list[Prompt
             target.say(text, language=voice.language, voice=voice.voice)
 
 
-def render(reply: Reply, catalog: Catalog, languages: list[str], action_url: str, advisor_number: str,
-           player: Player | None = None) -> str:
+def render(
+    reply: Reply,
+    catalog: Catalog,
+    languages: list[str],
+    action_url: str,
+    advisor_number: str,
+    player: Player | None = None,
+) -> str:
     """Return the TwiML of a reply; every wait ends at action_url, so no call ends in silence."""
     response = VoiceResponse()
     if reply.listen:
         listen = reply.listen
         gather = Gather(
-            input="dtmf", action=action_url, method="POST", timeout=listen.timeout,
-            finish_on_key=listen.finish_on_key, action_on_empty_result=True,
+            input="dtmf",
+            action=action_url,
+            method="POST",
+            timeout=listen.timeout,
+            finish_on_key=listen.finish_on_key,
+            action_on_empty_result=True,
             **({"num_digits": listen.num_digits} if listen.num_digits else {}),
         )
         say_all(gather, catalog, languages, reply.prompts, player)  # inside <Gather>: the caller may type ahead
@@ -51,8 +62,13 @@ def render(reply: Reply, catalog: Catalog, languages: list[str], action_url: str
     return str(response)
 
 
-def fault(catalog: Catalog, languages: list[str], advisor_number: str, closed: list[Prompt] | None,
-          player: Player | None = None) -> str:
+def fault(
+    catalog: Catalog,
+    languages: list[str],
+    advisor_number: str,
+    closed: list[Prompt] | None,
+    player: Player | None = None,
+) -> str:
     """Return the apology for a fault: the advisor when open, the opening hours when closed."""
     response = VoiceResponse()
     say_all(response, catalog, languages, [Prompt("error.apology")], player)

@@ -1,8 +1,8 @@
 """CLI: agents (the call-centre agents' accounts)."""
+
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from ivr.agents import accounts as accounts

@@ -1,10 +1,10 @@
 """CLI: calls of the audit trail (export one as a replayable scenario)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from ivr.runtime import current_runtime
@@ -15,8 +15,12 @@ calls = AppGroup("calls", help="Inspect the calls of the audit trail.")
 
 @calls.command("export")
 @click.argument("call_sid")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the scenario to this file (default: print it).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the scenario to this file (default: print it).",
+)
 def export_command(call_sid: str, output: Path | None) -> None:
     """Export a recorded call as a scenario to replay with `flask replay`."""
     try:

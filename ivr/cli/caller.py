@@ -1,4 +1,5 @@
 """CLI: call the voice server as a simulated caller, from the console."""
+
 from __future__ import annotations
 
 import threading
@@ -10,9 +11,17 @@ import requests
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ivr.speech.catalog import Catalog
+from ivr.simulator.caller import (
+    DEFAULT_FROM,
+    DEFAULT_TO,
+    CallerError,
+    CallLoopError,
+    SimulatedCaller,
+    Turn,
+    WebhookError,
+)
 from ivr.simulator.listening import ListeningError, write_call_audio
-from ivr.simulator.caller import DEFAULT_FROM, DEFAULT_TO, CallerError, CallLoopError, SimulatedCaller, Turn, WebhookError
+from ivr.speech.catalog import Catalog
 
 GATHER_HELP = "keys (0-9 * #), empty line = wait, h = hang up"
 DIAL_HELP = "a = the advisor answers, n = no answer, h = hang up"
@@ -75,8 +84,11 @@ class SmsWatch:
 @click.option("--auth-token", help="Token to sign requests with (default: the app's TWILIO_AUTH_TOKEN).")
 @click.option("--sms-url", help="Base URL of a Twilio API stand-in, to show the SMS it receives.")
 @click.option("--sms-to", help="Number whose SMS to show (default: every SMS sent during the call).")
-@click.option("--audio", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write what the caller heard to this WAV file when the call ends.")
+@click.option(
+    "--audio",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write what the caller heard to this WAV file when the call ends.",
+)
 @with_appcontext
 def call(from_number, to_number, base_url, auth_token, sms_url, sms_to, audio) -> None:
     """Place a simulated call and play it from the keyboard."""

@@ -1,4 +1,5 @@
 """CLI: prompts (render the catalog's audio; check the catalog)."""
+
 from __future__ import annotations
 
 import os
@@ -12,23 +13,32 @@ import yaml
 from flask import current_app
 from flask.cli import AppGroup
 
-from ivr.callflow import catalog_checks
-from ivr.audio.synthesis import SynthesisError, Synthesizer, unavailable_reason, voice_settings
 from ivr.audio.library import AudioLibrary, sweep_leftovers
 from ivr.audio.pieces import known_values, texts_to_render
+from ivr.audio.synthesis import SynthesisError, Synthesizer, unavailable_reason, voice_settings
+from ivr.callflow import catalog_checks
 from ivr.flows.loader import FLOWS_DIR, FlowBook, FlowError
-from ivr.speech.catalog import PROMPTS_DIR, Catalog, CatalogError
 from ivr.runtime import current_runtime
+from ivr.speech.catalog import PROMPTS_DIR, Catalog, CatalogError
 
 prompts = AppGroup("prompts", help="Render the prompts as telephone audio; check the prompt catalog.")
 EXIT_OK, EXIT_PROBLEMS, EXIT_NO_ENGINE = 0, 1, 2
 
 
 @prompts.command("render")
-@click.option("--audio-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the audio (default: IVR_AUDIO_DIR).")
-@click.option("--jobs", type=click.IntRange(1, 16), default=os.cpu_count() or 1, show_default=True,
-              help="Engine processes rendering at once.")
+@click.option(
+    "--audio-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the audio (default: IVR_AUDIO_DIR).",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 16),
+    default=os.cpu_count() or 1,
+    show_default=True,
+    help="Engine processes rendering at once.",
+)
 def render_command(audio_dir: Path | None, jobs: int) -> None:
     """Render every prompt in every language to 8 kHz WAV, skipping those already rendered."""
     voices = voice_settings()
@@ -38,8 +48,9 @@ def render_command(audio_dir: Path | None, jobs: int) -> None:
         click.get_current_context().exit(EXIT_NO_ENGINE)
     rt = current_runtime()
     directory = audio_dir or Path(current_app.config["IVR_AUDIO_DIR"])
-    todo = [(language, text) for language, texts in texts_to_render(rt.catalog, known_values(rt)).items()
-            for text in texts]
+    todo = [
+        (language, text) for language, texts in texts_to_render(rt.catalog, known_values(rt)).items() for text in texts
+    ]
     started = time.monotonic()
     if directory.exists():
         sweep_leftovers(directory)
@@ -48,8 +59,10 @@ def render_command(audio_dir: Path | None, jobs: int) -> None:
     outcomes = render_all(missing, libraries) if missing else []
     failed = [outcome for outcome in outcomes if isinstance(outcome, str)]
     rendered = sum(outcome is True for outcome in outcomes)
-    click.echo(f"{rendered} rendered, {len(todo) - rendered - len(failed)} unchanged, {len(failed)} failed "
-               f"in {time.monotonic() - started:.1f} s, into {directory}")
+    click.echo(
+        f"{rendered} rendered, {len(todo) - rendered - len(failed)} unchanged, {len(failed)} failed "
+        f"in {time.monotonic() - started:.1f} s, into {directory}"
+    )
     for line in failed:
         click.echo(line, err=True)
     click.get_current_context().exit(EXIT_PROBLEMS if failed else EXIT_OK)
@@ -71,8 +84,10 @@ def render_all(todo: list[tuple[str, str]], libraries: list[AudioLibrary]) -> li
             idle.put(library)
 
     try:
-        with ThreadPoolExecutor(max_workers=len(libraries)) as pool, \
-                click.progressbar(length=len(todo), label="Rendering prompts") as bar:
+        with (
+            ThreadPoolExecutor(max_workers=len(libraries)) as pool,
+            click.progressbar(length=len(todo), label="Rendering prompts") as bar,
+        ):
             jobs = [pool.submit(render_one, item) for item in todo]
             for job in as_completed(jobs):
                 bar.update(1)
@@ -83,10 +98,18 @@ def render_all(todo: list[tuple[str, str]], libraries: list[AudioLibrary]) -> li
 
 
 @prompts.command("check")
-@click.option("--prompts-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=PROMPTS_DIR,
-              help="The catalog to check (default: prompts/).")
-@click.option("--flows-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=FLOWS_DIR,
-              help="The flows that use it (default: flows/).")
+@click.option(
+    "--prompts-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=PROMPTS_DIR,
+    help="The catalog to check (default: prompts/).",
+)
+@click.option(
+    "--flows-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=FLOWS_DIR,
+    help="The flows that use it (default: flows/).",
+)
 def check_command(prompts_dir: Path, flows_dir: Path) -> None:
     """Check the catalog: every key in every language, the same placeholders, no unused key."""
     try:

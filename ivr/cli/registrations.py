@@ -1,19 +1,19 @@
 """CLI: registrations (the liaison-list import)."""
+
 from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from ivr.registration import synthetic
 from ivr.registration.importer import ImportFileError, ImportReport, ImportStopped, check_readable, import_liaison_list
-from ivr.settings import DATA_DIR
 from ivr.runtime import current_runtime
+from ivr.settings import DATA_DIR
 
 DEMO_LIST = DATA_DIR / "demo" / "liaison.csv"
 EXIT_OK, EXIT_ROWS_REJECTED, EXIT_FILE_UNUSABLE, EXIT_STOPPED = 0, 1, 2, 3
@@ -36,10 +36,19 @@ def load_demo_command() -> None:
 
 
 @registrations.command("load-synthetic")
-@click.option("--count", type=click.IntRange(min=1, max=synthetic.MAX_PEOPLE), required=True,
-              help="How many synthetic people to import.")
-@click.option("--start", type=click.IntRange(min=0), default=0, show_default=True,
-              help="The first one's number (people start .. start+count-1).")
+@click.option(
+    "--count",
+    type=click.IntRange(min=1, max=synthetic.MAX_PEOPLE),
+    required=True,
+    help="How many synthetic people to import.",
+)
+@click.option(
+    "--start",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="The first one's number (people start .. start+count-1).",
+)
 def load_synthetic_command(count: int, start: int) -> None:
     """Import deterministic synthetic people (CINs SY9...) for load runs: person i is always the same."""
     if start + count > synthetic.MAX_PEOPLE:
@@ -81,8 +90,9 @@ def _text_lines(raw: io.BufferedIOBase) -> io.TextIOWrapper:
 
 def _progress_bar(path: Path) -> click.progressbar:
     """Return a bar of the file's bytes read, on stderr and only on a terminal: the report stays parseable."""
-    return click.progressbar(length=path.stat().st_size, label=f"importing {path.name}", file=sys.stderr,
-                             hidden=not sys.stderr.isatty())
+    return click.progressbar(
+        length=path.stat().st_size, label=f"importing {path.name}", file=sys.stderr, hidden=not sys.stderr.isatty()
+    )
 
 
 class _ReadCounter(io.RawIOBase):
@@ -123,11 +133,17 @@ def _describe(error: Exception) -> str:
 def _print_stopped(stopped: ImportStopped, path: Path | None = None) -> int:
     """Print what an import stopped part way stored, and where it stopped; return its exit status."""
     _print(stopped.report)
-    stored = (f"lines 2-{stopped.settled_through} were imported or rejected as listed above"
-              if stopped.settled_through > 1 else "nothing was imported")
+    stored = (
+        f"lines 2-{stopped.settled_through} were imported or rejected as listed above"
+        if stopped.settled_through > 1
+        else "nothing was imported"
+    )
     where = f"{path}: " if path else ""
-    click.echo(f"{where}stopped at line {stopped.line}: {stopped.reason}; {stored}, nothing from line "
-               f"{stopped.line} on: import the whole file again once the fault is mended", err=True)
+    click.echo(
+        f"{where}stopped at line {stopped.line}: {stopped.reason}; {stored}, nothing from line "
+        f"{stopped.line} on: import the whole file again once the fault is mended",
+        err=True,
+    )
     return EXIT_STOPPED
 
 

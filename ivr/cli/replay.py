@@ -1,17 +1,18 @@
 """CLI: replay scripted scenarios (scenarios/*.yaml) in a sandbox or against a running server."""
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ivr.runtime import current_runtime
 from ivr.cli.caller import record
+from ivr.runtime import current_runtime
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
 from ivr.simulator.runs import load_callers, play_in_sandbox, play_remote
 from ivr.simulator.scenario import ScenarioError, load
@@ -25,14 +26,26 @@ from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 @click.option("--auth-token", help="Token to sign requests with (default: the app's TWILIO_AUTH_TOKEN).")
 @click.option("--sms-url", help="Base URL of the Twilio API stand-in the server sends SMS through.")
 @click.option("--callers", type=click.IntRange(min=1), help="Run the one scenario as this many callers.")
-@click.option("--concurrency", type=click.IntRange(min=1), default=10, show_default=True,
-              help="With --callers: how many calls at a time.")
-@click.option("--first-person", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Synthetic person of the first caller (person: synthetic); caller i plays person K+i.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="With --callers: how many calls at a time.",
+)
+@click.option(
+    "--first-person",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Synthetic person of the first caller (person: synthetic); caller i plays person K+i.",
+)
 @click.option("--quiet", is_flag=True, help="Print only each scenario's result, not its transcript.")
-@click.option("--audio", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write what the caller heard to this WAV file (with several files: one WAV each, "
-                   "named after the scenario).")
+@click.option(
+    "--audio",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write what the caller heard to this WAV file (with several files: one WAV each, named after the scenario).",
+)
 @with_appcontext
 def replay(files, base_url, auth_token, sms_url, callers, concurrency, first_person, quiet, audio) -> None:
     """Replay scenarios and check them; exit 1 at the first scenario that does not go as written."""
@@ -64,8 +77,7 @@ def _run(files, base_url, auth_token, sms_url, callers, concurrency, first_perso
         raise click.ClickException(str(error))
     target = None
     if base_url:
-        target = RemoteTarget(base_url, auth_token or current_app.config["TWILIO_AUTH_TOKEN"], sms_url,
-                              catalog=catalog)
+        target = RemoteTarget(base_url, auth_token or current_app.config["TWILIO_AUTH_TOKEN"], sms_url, catalog=catalog)
     if callers:
         _load(scenarios, target, callers, concurrency, first_person)
     else:
@@ -90,8 +102,11 @@ def _replay(scenarios, target, first_person: int, quiet: bool, audio: Path | Non
                 continue
             path = _audio_path(audio, scenario, len(scenarios) > 1)
             after = (lambda caller, path=path: record(caller, path)) if path else None
-            outcome = (play_remote(scenario, target, show, first_person, after) if target is not None
-                       else play_in_sandbox(scenario, stand_in, show, first_person, after))
+            outcome = (
+                play_remote(scenario, target, show, first_person, after)
+                if target is not None
+                else play_in_sandbox(scenario, stand_in, show, first_person, after)
+            )
             if not outcome.passed:
                 click.echo(f"!! FAILED {outcome.mismatch or outcome.error}", err=True)
                 raise SystemExit(1)
@@ -108,8 +123,9 @@ def _load(scenarios, target, callers: int, concurrency: int, first_person: int) 
         raise click.UsageError(f"{scenario.path} cannot run against --url: {scenario.needs_sandbox}")
     click.echo(f"== {scenario.path}: {scenario.name}, {callers} callers, {concurrency} at a time")
     with TwilioApiStandIn(DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN) as stand_in:
-        report = load_callers(scenario, callers, concurrency, first_person=first_person, target=target,
-                              stand_in=stand_in)
+        report = load_callers(
+            scenario, callers, concurrency, first_person=first_person, target=target, stand_in=stand_in
+        )
     for line in report.lines():
         click.echo(line)
     if report.failed or report.errors:

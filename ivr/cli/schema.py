@@ -1,13 +1,13 @@
 """CLI: db (the store's schema migrations)."""
+
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
-from ivr.store.schema import current_revisions
 from ivr.runtime import current_runtime
+from ivr.store.schema import current_revisions
 
 db = AppGroup("db", help="Migrate the store's schema (every process also does it when it starts).")
 

@@ -1,15 +1,15 @@
 """CLI: sms worker, a process that sends the SMS outbox (with IVR_SMS_SENDER=off in the web processes)."""
+
 from __future__ import annotations
 
 import logging
 import signal
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from ivr.sms.sender import SmsSender
 from ivr.runtime import current_runtime
+from ivr.sms.sender import SmsSender
 
 log = logging.getLogger(__name__)
 

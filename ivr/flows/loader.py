@@ -1,4 +1,5 @@
 """Flow declarations (flows/*.yaml): loaded into typed states and checked before any call runs."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -85,7 +86,7 @@ class FlowBook:
         return name in self.states
 
     @classmethod
-    def load(cls, directory: Path = FLOWS_DIR) -> "FlowBook":
+    def load(cls, directory: Path = FLOWS_DIR) -> FlowBook:
         """Read every flows/*.yaml file into one book (not yet checked)."""
         states: dict[str, State] = {}
         for path in sorted(directory.glob("*.yaml")):

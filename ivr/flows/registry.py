@@ -1,8 +1,10 @@
 """The named pieces of behaviour that flow declarations refer to: actions, params, validators."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,19 @@ ACTIONS: dict[str, Action] = {}
 PARAMS: dict[str, Params] = {}
 VALIDATORS: dict[str, Validator] = {}
 
-TRANSFER_REASONS = frozenset({
-    "caller_request", "too_many_misses", "identity_failed", "category_disputed",
-    "mobile_not_callers", "no_language_chosen", "call_too_long", "technical_fault", "agent_requested",
-})
+TRANSFER_REASONS = frozenset(
+    {
+        "caller_request",
+        "too_many_misses",
+        "identity_failed",
+        "category_disputed",
+        "mobile_not_callers",
+        "no_language_chosen",
+        "call_too_long",
+        "technical_fault",
+        "agent_requested",
+    }
+)
 
 
 def action(name: str, outcomes: set[str], prompts: set[str] = frozenset()):

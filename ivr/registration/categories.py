@@ -1,4 +1,5 @@
 """The categories of the communiqué: labels, contribution month and AMO start, from data/categories.yaml."""
+
 from __future__ import annotations
 
 import re
@@ -6,18 +7,31 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-
-from ivr.speech.catalog import LANGUAGES
 from ivr.settings import DATA_DIR
+from ivr.speech.catalog import LANGUAGES
 from ivr.yamlfiles import read_yaml
 
 CATEGORIES_FILE = DATA_DIR / "categories.yaml"
 
 # The codes of the product contract (spec §3), in the communiqué's order.
 CATEGORY_CODES = (
-    "cpu", "commercant_comptable", "medecin", "pharmacien", "dentiste", "notaire", "sage_femme",
-    "kinesitherapeute", "opticien", "audioprothesiste", "orthoptiste", "orthophoniste",
-    "psychomotricien", "podologue", "prothesiste_dentaire", "dieteticien", "psychologue",
+    "cpu",
+    "commercant_comptable",
+    "medecin",
+    "pharmacien",
+    "dentiste",
+    "notaire",
+    "sage_femme",
+    "kinesitherapeute",
+    "opticien",
+    "audioprothesiste",
+    "orthoptiste",
+    "orthophoniste",
+    "psychomotricien",
+    "podologue",
+    "prothesiste_dentaire",
+    "dieteticien",
+    "psychologue",
     "auto_entrepreneur",
 )
 
@@ -104,9 +118,14 @@ def _info_choice(key: str, raw: dict, categories: dict[str, Category]) -> InfoCh
     dates = {(categories[code].contributions_due, categories[code].coverage_starts) for code in codes}
     if len(dates) != 1:
         raise CategoryError(f"info choice {key}: its categories do not share the same dates")
-    (due, starts), = dates
-    return InfoChoice(key=key, label=_label(f"info choice {key}", raw.get("label")),
-                      contributions_due=due, coverage_starts=starts, categories=codes)
+    ((due, starts),) = dates
+    return InfoChoice(
+        key=key,
+        label=_label(f"info choice {key}", raw.get("label")),
+        contributions_due=due,
+        coverage_starts=starts,
+        categories=codes,
+    )
 
 
 def _label(owner: str, raw: object) -> dict[str, str]:

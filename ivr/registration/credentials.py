@@ -1,4 +1,5 @@
 """Temporary passwords for the www.macnss.ma private space: generated, hashed, checked."""
+
 from __future__ import annotations
 
 import secrets

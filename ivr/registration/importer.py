@@ -2,14 +2,16 @@
 
 Row errors never quote the CIN or the birth date: the report is printed and may be logged.
 """
+
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Iterable, Iterator, Protocol, TextIO
+from typing import Protocol, TextIO
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
@@ -17,9 +19,9 @@ from sqlalchemy.orm import Session
 
 from ivr.registration import people
 from ivr.registration.categories import CategoryTable, load_categories
-from ivr.store.models import PreRegistration
 from ivr.registration.mobiles import parse_moroccan_mobile
 from ivr.store.db import Store
+from ivr.store.models import PreRegistration
 
 COLUMNS = ("cin", "last_name", "first_name", "birth_date", "category", "mobile", "source")
 # Rows per transaction (SQLite: one lookup query each, and the writer lock held meanwhile; PostgreSQL: one
@@ -37,6 +39,8 @@ class ImportContext(Protocol):
     secret: bytes
 
     def now(self) -> datetime: ...
+
+
 # A category value shaped like this cannot be a CIN or a date, so it may be quoted back.
 QUOTABLE = re.compile(r"^[A-Za-z_\- ]{1,40}$")
 # Control characters other than tab, CR and LF (which a name's white space collapse turns into spaces): PostgreSQL
@@ -48,17 +52,18 @@ STAGED = ("cin_key", *STORED)  # a checked row's values, in this order
 MERGE_TIMEOUT_MS = 120_000
 CREATE_STAGING = (
     "CREATE TEMP TABLE import_staging (cin_key text, cin_digits_key text, birth_date_key text, last_name text, "
-    "first_name text, category text, mobile text, source text) ON COMMIT DROP")
+    "first_name text, category text, mobile text, source text) ON COMMIT DROP"
+)
 COPY_STAGING = f"COPY import_staging ({', '.join(STAGED)}) FROM STDIN"
 # Unchanged rows are left alone (no new row version); xmax = 0 tells an inserted row from an updated one.
 MERGE_STAGING = f"""
 WITH merged AS (
-    INSERT INTO pre_registrations AS kept ({', '.join(STAGED)}, imported_at, updated_at)
-    SELECT {', '.join(STAGED)}, %(now)s, %(now)s FROM import_staging
-    ON CONFLICT (cin_key) DO UPDATE SET {', '.join(f"{name} = excluded.{name}" for name in STORED)},
+    INSERT INTO pre_registrations AS kept ({", ".join(STAGED)}, imported_at, updated_at)
+    SELECT {", ".join(STAGED)}, %(now)s, %(now)s FROM import_staging
+    ON CONFLICT (cin_key) DO UPDATE SET {", ".join(f"{name} = excluded.{name}" for name in STORED)},
         updated_at = excluded.updated_at
-    WHERE ({', '.join(f"kept.{name}" for name in STORED)})
-        IS DISTINCT FROM ({', '.join(f"excluded.{name}" for name in STORED)})
+    WHERE ({", ".join(f"kept.{name}" for name in STORED)})
+        IS DISTINCT FROM ({", ".join(f"excluded.{name}" for name in STORED)})
     RETURNING kept.xmax = 0 AS inserted
 )
 SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM merged
@@ -76,7 +81,7 @@ class ImportFileError(Exception):
 class ImportStopped(Exception):
     """An import that stopped part way: the report holds what was stored, lines 2 to `settled_through`."""
 
-    def __init__(self, line: int, reason: str, report: "ImportReport", settled_through: int):
+    def __init__(self, line: int, reason: str, report: ImportReport, settled_through: int):
         super().__init__(f"line {line}: {reason}")
         self.line, self.reason, self.report, self.settled_through = line, reason, report, settled_through
 
@@ -156,8 +161,11 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
     except UnicodeDecodeError:
         raise ImportFileError("the file is not UTF-8 text (at or after this line)", start) from None
     except csv.Error as error:
-        hint = (f": a field of more than {csv.field_size_limit()} characters (a quote left open?)"
-                if "field limit" in str(error) else f" ({error})")
+        hint = (
+            f": a field of more than {csv.field_size_limit()} characters (a quote left open?)"
+            if "field limit" in str(error)
+            else f" ({error})"
+        )
         raise ImportFileError(f"the CSV cannot be read{hint}", start) from None
 
 
@@ -198,8 +206,11 @@ class _RowChecker:
         reasons = _control_characters(fields) if has_control else []
         cin = people.canonical_cin(raw_cin)
         if cin is None:
-            reasons.append("CIN is empty" if not raw_cin.strip()
-                           else "CIN is not of the form letters+digits (1-2 letters, then 3-7 digits)")
+            reasons.append(
+                "CIN is empty"
+                if not raw_cin.strip()
+                else "CIN is not of the form letters+digits (1-2 letters, then 3-7 digits)"
+            )
         birth_date_key = self._birth_date_key(born, reasons)
         category = category.strip().lower()
         if category not in self.codes:
@@ -220,8 +231,11 @@ class _RowChecker:
         if reasons:
             return identity, None, reasons
         cin_digits_key = people.cin_digits_key(self.secret, people.cin_digits(cin))
-        return identity, (cin_key, cin_digits_key, birth_date_key, last_name, first_name, category, mobile,
-                          source), reasons
+        return (
+            identity,
+            (cin_key, cin_digits_key, birth_date_key, last_name, first_name, category, mobile, source),
+            reasons,
+        )
 
     def _birth_date_key(self, text: str, reasons: list[str]) -> str | None:
         """Return the digest of a valid birth date, or None with the reason it is not one."""
@@ -332,7 +346,7 @@ class _ChunkWriter:
         self.report.errors = [error for error in self.report.errors if error.line < line]
         return ImportStopped(line, reason, self.report, line - 1)
 
-    def __enter__(self) -> "_ChunkWriter":
+    def __enter__(self) -> _ChunkWriter:
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
@@ -364,8 +378,13 @@ def _merge_with_copy(session: Session, chunk: list[tuple], now: datetime) -> tup
             cursor.execute(MERGE_STAGING, {"now": now})
             inserted, updated = cursor.fetchone()
     except connection.dialect.loaded_dbapi.Error as error:  # raise it as SQLAlchemy raises other queries' errors
-        raise DBAPIError.instance("COPY and merge of an import chunk", None, error,
-                                  connection.dialect.loaded_dbapi.Error, dialect=connection.dialect) from error
+        raise DBAPIError.instance(
+            "COPY and merge of an import chunk",
+            None,
+            error,
+            connection.dialect.loaded_dbapi.Error,
+            dialect=connection.dialect,
+        ) from error
     return inserted, updated
 
 
@@ -373,7 +392,8 @@ def _merge_by_lookup(session: Session, chunk: list[tuple], now: datetime) -> tup
     """Look the chunk's people up with one query, then insert the new and update the changed (SQLite)."""
     table = PreRegistration.__table__
     query = select(table.c.cin_key, table.c.id, *(table.c[name] for name in STORED)).where(
-        table.c.cin_key.in_([row[0] for row in chunk]))
+        table.c.cin_key.in_([row[0] for row in chunk])
+    )
     existing = {found[0]: found[1:] for found in session.execute(query)}
     inserts, updates = [], []
     for row in chunk:

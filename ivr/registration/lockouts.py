@@ -1,4 +1,5 @@
 """Failed identity checks and the lockouts they lead to, counted in the store across processes."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

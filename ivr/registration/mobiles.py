@@ -1,4 +1,5 @@
 """Moroccan mobile numbers: parsed from the usual written and keyed forms into E.164."""
+
 from __future__ import annotations
 
 import re

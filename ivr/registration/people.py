@@ -1,4 +1,5 @@
 """Canonical forms and digests of the identity facts a caller proves (CIN, birth date)."""
+
 from __future__ import annotations
 
 import re

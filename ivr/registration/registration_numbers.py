@@ -1,4 +1,5 @@
 """Registration numbers: 8 digits from a counter and a Luhn check digit, assigned once."""
+
 from __future__ import annotations
 
 from sqlalchemy import insert, update

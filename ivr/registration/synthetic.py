@@ -3,13 +3,14 @@
 Their CINs are "SY9" + 6 digits: the typed digits (9000000 + i, 7 digits) cannot be those of the demo
 people (6 digits) and the prefix says at a glance that the person is made up.
 """
+
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterator
 
 MAX_PEOPLE = 1_000_000
 CATEGORIES = ("cpu", "commercant_comptable", "medecin", "pharmacien", "auto_entrepreneur")
@@ -41,8 +42,11 @@ def person(index: int) -> SyntheticPerson:
     # A multiplier coprime with the span spreads consecutive people over the whole range of dates.
     born = FIRST_BIRTH_DATE + timedelta(days=(index * 7919) % BIRTH_DATE_SPAN_DAYS)
     return SyntheticPerson(
-        index=index, cin=f"SY{9_000_000 + index}", born=born,
-        mobile=f"+2126{90_000_000 + index % 10_000_000:08d}", category=CATEGORIES[index % len(CATEGORIES)],
+        index=index,
+        cin=f"SY{9_000_000 + index}",
+        born=born,
+        mobile=f"+2126{90_000_000 + index % 10_000_000:08d}",
+        category=CATEGORIES[index % len(CATEGORIES)],
     )
 
 
@@ -51,8 +55,17 @@ def csv_lines(start: int, count: int) -> Iterator[str]:
     yield _row(HEADER)
     for index in range(start, start + count):
         found = person(index)
-        yield _row((found.cin, "SYNTHETIQUE", f"Personne {index}", found.born.isoformat(), found.category,
-                    found.mobile, SOURCE))
+        yield _row(
+            (
+                found.cin,
+                "SYNTHETIQUE",
+                f"Personne {index}",
+                found.born.isoformat(),
+                found.category,
+                found.mobile,
+                SOURCE,
+            )
+        )
 
 
 def _row(values) -> str:

@@ -1,12 +1,13 @@
 """A simulated caller: drive the voice webhooks the way Twilio does for one inbound call."""
+
 from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Callable
 from urllib.parse import urlencode, urljoin
 
 from flask import Flask
@@ -14,7 +15,21 @@ from twilio.request_validator import RequestValidator
 
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
 from ivr.simulator.transports import HTTP_TIMEOUT, FlaskTransport, HttpTransport, RawResponse, Transport, Unreachable
-from ivr.simulator.twiml_reader import DTMF_KEYS, Dial, Enqueue, Gather, Hangup, Pause, Play, Redirect, Reject, Say, TwimlError, Verb, parse
+from ivr.simulator.twiml_reader import (
+    DTMF_KEYS,
+    Dial,
+    Enqueue,
+    Gather,
+    Hangup,
+    Pause,
+    Play,
+    Redirect,
+    Reject,
+    Say,
+    TwimlError,
+    Verb,
+    parse,
+)
 
 DEFAULT_FROM = "+212612345678"
 DEFAULT_TO = "+212520447100"
@@ -78,9 +93,16 @@ class SimulatedCaller:
     """One inbound call, placed and played through as Twilio's voice platform would."""
 
     def __init__(
-        self, transport: Transport, *, base_url: str, auth_token: str = DEMO_AUTH_TOKEN,
-        from_number: str = DEFAULT_FROM, to_number: str = DEFAULT_TO, call_sid: str | None = None,
-        account_sid: str = DEMO_ACCOUNT_SID, incoming_path: str = "/voice/incoming",
+        self,
+        transport: Transport,
+        *,
+        base_url: str,
+        auth_token: str = DEMO_AUTH_TOKEN,
+        from_number: str = DEFAULT_FROM,
+        to_number: str = DEFAULT_TO,
+        call_sid: str | None = None,
+        account_sid: str = DEMO_ACCOUNT_SID,
+        incoming_path: str = "/voice/incoming",
         status_path: str = "/voice/status",
     ):
         self.transport = transport
@@ -99,8 +121,9 @@ class SimulatedCaller:
         self._simulated_seconds = 0
 
     @classmethod
-    def in_process(cls, app: Flask, *, base_url: str | None = None, auth_token: str | None = None,
-                   **options) -> SimulatedCaller:
+    def in_process(
+        cls, app: Flask, *, base_url: str | None = None, auth_token: str | None = None, **options
+    ) -> SimulatedCaller:
         """Call a Flask app through its test client, signing for the URL the app checks."""
         base_url = base_url or app.config.get("PUBLIC_BASE_URL") or "http://localhost"
         options.setdefault("account_sid", app.config.get("TWILIO_ACCOUNT_SID", DEMO_ACCOUNT_SID))
@@ -108,8 +131,9 @@ class SimulatedCaller:
         return cls(FlaskTransport(app, base_url), base_url=base_url, auth_token=token, **options)
 
     @classmethod
-    def over_http(cls, base_url: str, *, auth_token: str = DEMO_AUTH_TOKEN, timeout: float = HTTP_TIMEOUT,
-                  **options) -> SimulatedCaller:
+    def over_http(
+        cls, base_url: str, *, auth_token: str = DEMO_AUTH_TOKEN, timeout: float = HTTP_TIMEOUT, **options
+    ) -> SimulatedCaller:
         """Call a running server at base_url."""
         return cls(HttpTransport(timeout=timeout), base_url=base_url, auth_token=auth_token, **options)
 
@@ -167,8 +191,9 @@ class SimulatedCaller:
         self._rest = []
         return self._take(f"redirected to {url}", lambda turn: self._fetch_and_run(turn, self.url(url), method, {}))
 
-    def post(self, path: str, params: dict[str, str] | None = None, *, signed: bool = True,
-             method: str = "POST") -> RawResponse:
+    def post(
+        self, path: str, params: dict[str, str] | None = None, *, signed: bool = True, method: str = "POST"
+    ) -> RawResponse:
         """Send exactly these parameters to a path or URL, outside the call's flow; return the raw answer."""
         return self._send(method, self.url(path), dict(params or {}), signed=signed)
 
@@ -195,9 +220,16 @@ class SimulatedCaller:
     def call_params(self, **extra: str) -> dict[str, str]:
         """Return the parameters Twilio sends with every request of this call, plus extra."""
         return {
-            "AccountSid": self.account_sid, "ApiVersion": "2010-04-01", "CallSid": self.call_sid,
-            "CallStatus": self.call_status, "Called": self.to_number, "Caller": self.from_number,
-            "Direction": "inbound", "From": self.from_number, "To": self.to_number, **extra,
+            "AccountSid": self.account_sid,
+            "ApiVersion": "2010-04-01",
+            "CallSid": self.call_sid,
+            "CallStatus": self.call_status,
+            "Called": self.to_number,
+            "Caller": self.from_number,
+            "Direction": "inbound",
+            "From": self.from_number,
+            "To": self.to_number,
+            **extra,
         }
 
     # How Twilio plays the call.
@@ -227,8 +259,15 @@ class SimulatedCaller:
             return None
         verb = getattr(turn, kind)
         if verb is None:
-            waiting = ("keys" if turn.gather else "the advisor" if turn.dial
-                       else f"the queue {turn.queue.name}" if turn.queue else "nothing")
+            waiting = (
+                "keys"
+                if turn.gather
+                else "the advisor"
+                if turn.dial
+                else f"the queue {turn.queue.name}"
+                if turn.queue
+                else "nothing"
+            )
             raise CallerError(f"the call is not waiting for a <{kind.capitalize()}> but for {waiting}")
         return verb
 
@@ -243,8 +282,11 @@ class SimulatedCaller:
 
     def _dialled(self, turn: Turn, dial: Dial, status: str, duration: int) -> None:
         if dial.action:
-            params = {"DialCallStatus": status, "DialCallDuration": str(duration),
-                      "DialCallSid": "CA" + secrets.token_hex(16)}
+            params = {
+                "DialCallStatus": status,
+                "DialCallDuration": str(duration),
+                "DialCallSid": "CA" + secrets.token_hex(16),
+            }
             self._fetch_and_run(turn, self._resolve(dial.action), dial.method, params)
         elif self._rest:
             self._run(turn, self._rest)
@@ -302,8 +344,10 @@ class SimulatedCaller:
         self.call_status = "completed"
         duration = int(time.monotonic() - self._started) + self._simulated_seconds
         params = self.call_params(
-            CallDuration=str(duration), CallbackSource="call-progress-events", SequenceNumber="0",
-            Timestamp=format_datetime(datetime.now(timezone.utc)),
+            CallDuration=str(duration),
+            CallbackSource="call-progress-events",
+            SequenceNumber="0",
+            Timestamp=format_datetime(datetime.now(UTC)),
         )
         url = self.url(self.status_path)
         try:

@@ -1,4 +1,5 @@
 """Turn a call of the audit trail into a scenario, its sensitive inputs replaced by a demo person's."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,9 @@ from sqlalchemy import select
 
 from ivr.callflow.engine import ANSWERED_DIAL_STATUSES
 from ivr.flows.loader import FlowBook
-from ivr.store.models import CallEvent, CallSession
 from ivr.registration.mobiles import mobile_from_keypad
 from ivr.runtime import Runtime
+from ivr.store.models import CallEvent, CallSession
 
 REDACTED = "‹redacted›"
 WITH_MOBILE, WITHOUT_MOBILE = "ZZ100101", "ZZ100102"  # demo people: Amina (mobile on file), Youssef (none)
@@ -44,8 +45,7 @@ def export_call(rt: Runtime, call_sid: str) -> str:
         call = db.scalars(select(CallSession).where(CallSession.call_sid == call_sid)).first()
         if call is None:
             raise ExportError(f"no call {call_sid} in the audit trail")
-        events = list(db.scalars(select(CallEvent).where(CallEvent.call_session_id == call.id)
-                                 .order_by(CallEvent.id)))
+        events = list(db.scalars(select(CallEvent).where(CallEvent.call_session_id == call.id).order_by(CallEvent.id)))
         slots, started_at, from_number = dict(call.slots or {}), call.started_at, call.from_number
     steps = [e for e in events if e.kind == "step"]
     if not steps:
@@ -77,8 +77,11 @@ def _caller_action(export: _Export, asked: str, detail: dict) -> None:
     actions = detail.get("actions", {})
     if "dial_status" in detail:
         status = detail["dial_status"]
-        export.steps.append("- advisor: answers" if status in ANSWERED_DIAL_STATUSES else
-                            f"- advisor: {UNANSWERED.get(status, 'no-answer')}")
+        export.steps.append(
+            "- advisor: answers"
+            if status in ANSWERED_DIAL_STATUSES
+            else f"- advisor: {UNANSWERED.get(status, 'no-answer')}"
+        )
         return
     typed = detail.get("input", "")
     if typed == "":

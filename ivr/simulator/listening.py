@@ -1,14 +1,14 @@
 """Turn what a simulated caller heard into one WAV file a tester can listen to."""
+
 from __future__ import annotations
 
 import math
 from array import array
 from pathlib import Path
 
-from ivr.audio import concatenate, synthesize
-from ivr.audio import wav
-from ivr.speech.catalog import Catalog
+from ivr.audio import concatenate, synthesize, wav
 from ivr.simulator.caller import SimulatedCaller, Turn, Utterance
+from ivr.speech.catalog import Catalog
 
 GAP_MS = 250  # between two things heard in one turn
 TURN_GAP_MS = 600  # between the caller's action and what follows

@@ -1,16 +1,17 @@
 """Tell which prompt a <Play> URL plays, from the audio library's content-addressed names (ivr/audio)."""
+
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from ivr.audio.library import AudioLibrary
 from ivr.audio.pieces import spoken_keys, template_pieces
 from ivr.audio.synthesis import unavailable_reason, voice_settings
-from ivr.speech.catalog import Catalog
 from ivr.simulator.recognise import FRAGMENT_PREFIXES
+from ivr.speech.catalog import Catalog
 
 log = logging.getLogger(__name__)
 PlayKey = Callable[[str], "tuple[str, str] | None"]
@@ -26,8 +27,11 @@ def play_lookup(catalog: Catalog, library=None) -> PlayKey | None:
         signatures = []
         for language in catalog.texts:
             for key in (k for k in spoken_keys(catalog) if not k.startswith(FRAGMENT_PREFIXES)):
-                names = [library.name(language, stretch) for stretch in template_pieces(catalog.texts[language][key])
-                         if stretch is not None]
+                names = [
+                    library.name(language, stretch)
+                    for stretch in template_pieces(catalog.texts[language][key])
+                    if stretch is not None
+                ]
                 if names:
                     signatures.append((names, key, language))
     except Exception as error:  # no audio here: <Play> prompts are heard without a key

@@ -1,10 +1,11 @@
 """Tell which catalog prompt a caller heard, from a <Say> text (or a <Play> URL the app can name)."""
+
 from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ivr.speech.catalog import Catalog
 
@@ -45,15 +46,23 @@ class Recogniser:
 
     def __init__(self, catalog: Catalog, play_key: Callable[[str], tuple[str, str] | None] | None = None):
         self.templates = sorted(
-            (_template(language, key, text) for language, texts in catalog.texts.items()
-             for key, text in texts.items() if not key.startswith(FRAGMENT_PREFIXES)),
+            (
+                _template(language, key, text)
+                for language, texts in catalog.texts.items()
+                for key, text in texts.items()
+                if not key.startswith(FRAGMENT_PREFIXES)
+            ),
             key=lambda template: -template.literal_length,
         )
         self.say_languages = {voice.language: language for language, voice in catalog.voices.items()}
         self.play_key = play_key
         self.texts = catalog.texts
-        self.sms_patterns = [_sms_pattern(text) for texts in catalog.texts.values()
-                             for key, text in texts.items() if key.startswith("sms.")]
+        self.sms_patterns = [
+            _sms_pattern(text)
+            for texts in catalog.texts.values()
+            for key, text in texts.items()
+            if key.startswith("sms.")
+        ]
 
     def say(self, text: str, say_language: str | None = None) -> Heard:
         """Recognise a <Say> text; its language attribute narrows the search to one catalog language."""
@@ -63,7 +72,7 @@ class Recogniser:
         for template in self.templates:  # the most literal first: a placeholder matches anything
             if best is not None and template.literal_length < best.literal_length:
                 break
-            if language and template.language != language or not template.pattern.fullmatch(normalised):
+            if (language and template.language != language) or not template.pattern.fullmatch(normalised):
                 continue
             if best is None:
                 best = template

@@ -1,9 +1,11 @@
 """Play a scenario as one simulated caller against a target (the sandbox or a running server) and check it."""
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import requests
 
@@ -65,8 +67,14 @@ class Outcome:
 class Player:
     """Play one scenario's steps with one caller, recording every turn and stopping at the first mismatch."""
 
-    def __init__(self, scenario: Scenario, target: Target, person: TestPerson | None, from_number: str,
-                 show: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        target: Target,
+        person: TestPerson | None,
+        from_number: str,
+        show: Callable[[str], None] | None = None,
+    ):
         self.scenario, self.target, self.person, self.from_number = scenario, target, person, from_number
         self.show = show or (lambda line: None)
         self.outcome = Outcome(scenario)
@@ -123,8 +131,9 @@ class Player:
     def _turn(self, turn: Turn, shown: str | None = None) -> None:
         self.heard = [self.target.recogniser.utterance(u) for u in turn.heard]
         self.position = 0
-        waiting = ("keys" if turn.gather else "advisor" if turn.dial else "queue" if turn.queue
-                   else f"ended:{turn.ended_by}")
+        waiting = (
+            "keys" if turn.gather else "advisor" if turn.dial else "queue" if turn.queue else f"ended:{turn.ended_by}"
+        )
         # The action as the scenario wrote it: the keys really typed may be a person's CIN.
         self.outcome.turns.append(TurnRecord(shown or turn.action, self.heard, waiting))
         self.show(f"> {shown or turn.action}")
@@ -144,7 +153,7 @@ class Player:
             if _matches(self.heard[index], wanted):
                 self.position = index
                 return
-        expected = (f"prompt {wanted['key']}" if "key" in wanted else f"a prompt containing {wanted['text']!r}")
+        expected = f"prompt {wanted['key']}" if "key" in wanted else f"a prompt containing {wanted['text']!r}"
         if wanted.get("language"):
             expected += f" in {wanted['language']}"
         if not self.heard:
@@ -152,9 +161,9 @@ class Player:
         else:
             # For a fragment the whole text is the useful diff; for a key, the keys and a glimpse of the text.
             said = (lambda h: f'{h.key or "?"} "{h.text}"') if "text" in wanted else str
-            heard = ", ".join(said(h) for h in self.heard[self.position:])
+            heard = ", ".join(said(h) for h in self.heard[self.position :])
             if self.position:
-                heard += f" (after {', '.join(str(h) for h in self.heard[:self.position])})"
+                heard += f" (after {', '.join(str(h) for h in self.heard[: self.position])})"
         self._fail(step, f"expected {expected}, heard: {heard}")
 
     def _expect_end(self, step: Step) -> None:
@@ -168,8 +177,11 @@ class Player:
         turn = self.caller.turn
         keys = {h.key for h in self.heard}
         if not turn.dial and not keys & {"advisor.closed", "advisor.connecting", "advisor.unavailable"}:
-            self._fail(step, f"expected a transfer to an advisor, but the call waits for {self._waiting()}; "
-                             f"heard: {', '.join(str(h) for h in self.heard) or 'nothing'}")
+            self._fail(
+                step,
+                f"expected a transfer to an advisor, but the call waits for {self._waiting()}; "
+                f"heard: {', '.join(str(h) for h in self.heard) or 'nothing'}",
+            )
         wanted = step.value.get("reason")
         if wanted:
             reason = self.target.transfer_reason(self.caller.call_sid)

@@ -1,12 +1,13 @@
 """Run scenarios: one call in a fresh sandbox or against a server, or many callers at once (load mode)."""
+
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
 
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.replay import Outcome, Player
@@ -20,8 +21,13 @@ Show = Callable[[str], None]
 AfterCall = Callable[[SimulatedCaller], None]
 
 
-def play_in_sandbox(scenario: Scenario, stand_in: TwilioApiStandIn, show: Show | None = None,
-                    first_person: int = 0, after: AfterCall | None = None) -> Outcome:
+def play_in_sandbox(
+    scenario: Scenario,
+    stand_in: TwilioApiStandIn,
+    show: Show | None = None,
+    first_person: int = 0,
+    after: AfterCall | None = None,
+) -> Outcome:
     """Play a scenario in a fresh sandbox (demo people, the scenario's given and clock)."""
     with _sandbox(scenario, stand_in, first_person, 1) as sandbox:
         person = resolve(scenario.person, first_person)
@@ -29,8 +35,13 @@ def play_in_sandbox(scenario: Scenario, stand_in: TwilioApiStandIn, show: Show |
         return _play(Player(scenario, SandboxTarget(sandbox), person, scenario.from_number, show), after)
 
 
-def play_remote(scenario: Scenario, target: RemoteTarget, show: Show | None = None,
-                first_person: int = 0, after: AfterCall | None = None) -> Outcome:
+def play_remote(
+    scenario: Scenario,
+    target: RemoteTarget,
+    show: Show | None = None,
+    first_person: int = 0,
+    after: AfterCall | None = None,
+) -> Outcome:
     """Play a scenario against a running server (the caller must make sure needs_sandbox is None)."""
     person = resolve(scenario.person, first_person)
     return _play(Player(scenario, target, person, scenario.from_number, show), after)
@@ -78,16 +89,30 @@ class LoadReport:
         ]
 
 
-def load_callers(scenario: Scenario, callers: int, concurrency: int, *, first_person: int = 0,
-                 target: RemoteTarget | None = None, stand_in: TwilioApiStandIn | None = None) -> LoadReport:
+def load_callers(
+    scenario: Scenario,
+    callers: int,
+    concurrency: int,
+    *,
+    first_person: int = 0,
+    target: RemoteTarget | None = None,
+    stand_in: TwilioApiStandIn | None = None,
+) -> LoadReport:
     """Run a scenario as many callers, concurrency at a time: against target, or in one shared sandbox."""
     report = LoadReport(callers)
     if target is not None:
         target.samples = report.latencies
         return _load(scenario, target, callers, concurrency, first_person, report, given=None)
     with _sandbox(scenario, stand_in, first_person, callers) as sandbox:
-        return _load(scenario, SandboxTarget(sandbox, report.latencies), callers, concurrency, first_person, report,
-                     given=sandbox)
+        return _load(
+            scenario,
+            SandboxTarget(sandbox, report.latencies),
+            callers,
+            concurrency,
+            first_person,
+            report,
+            given=sandbox,
+        )
 
 
 def caller_number(index: int) -> str:
@@ -96,8 +121,10 @@ def caller_number(index: int) -> str:
 
 
 def _load(scenario, target, callers, concurrency, first_person, report: LoadReport, given: Sandbox | None):
-    people = [resolve(scenario.person, first_person + i) if scenario.person == SYNTHETIC
-              else resolve(scenario.person) for i in range(callers)]
+    people = [
+        resolve(scenario.person, first_person + i) if scenario.person == SYNTHETIC else resolve(scenario.person)
+        for i in range(callers)
+    ]
     numbers = [caller_number(first_person + i) for i in range(callers)]
     if given is not None and scenario.given:
         for person, number in zip(people, numbers):

@@ -1,4 +1,5 @@
 """A throwaway voice server in-process: fresh SQLite store, the demo people, a scenario's given state and clock."""
+
 from __future__ import annotations
 
 import secrets
@@ -9,16 +10,16 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ivr.web.app import create_web_app
-from ivr.registration import registration_numbers, people, synthetic
-from ivr.runtime import runtime_of
-from ivr.sms import outbox
+from ivr.registration import people, registration_numbers, synthetic
 from ivr.registration.importer import import_liaison_list
-from ivr.store.models import CallSession, FailedCheck, Lockout, PreRegistration, Registration, SmsOutbox
+from ivr.runtime import runtime_of
 from ivr.settings import DEFAULTS, DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.testdata import DEMO_LIST, TestPerson
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
+from ivr.sms import outbox
+from ivr.store.models import CallSession, FailedCheck, Lockout, PreRegistration, Registration, SmsOutbox
+from ivr.web.app import create_web_app
 
 # A Wednesday, 11:00 in Casablanca: advisors answer (a scenario's clock says otherwise).
 DEFAULT_CLOCK = datetime(2026, 11, 25, 10, 0)
@@ -34,12 +35,18 @@ class Sandbox:
         self.now = clock or DEFAULT_CLOCK
         self.directory = Path(tempfile.mkdtemp(prefix="ivr-replay-"))
         settings = {name: value for name, value in DEFAULTS.items()}
-        settings.update({
-            "TESTING": True, "DATABASE_URL": f"sqlite:///{self.directory / 'ivr.sqlite3'}",
-            "IVR_SECRET_KEY": secrets.token_hex(32), "TWILIO_ACCOUNT_SID": DEMO_ACCOUNT_SID,
-            "TWILIO_AUTH_TOKEN": DEMO_AUTH_TOKEN, "TWILIO_API_BASE_URL": stand_in.base_url,
-            "IVR_SMS_SENDER": "off", "CLOCK": lambda: self.now,
-        })
+        settings.update(
+            {
+                "TESTING": True,
+                "DATABASE_URL": f"sqlite:///{self.directory / 'ivr.sqlite3'}",
+                "IVR_SECRET_KEY": secrets.token_hex(32),
+                "TWILIO_ACCOUNT_SID": DEMO_ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": DEMO_AUTH_TOKEN,
+                "TWILIO_API_BASE_URL": stand_in.base_url,
+                "IVR_SMS_SENDER": "off",
+                "CLOCK": lambda: self.now,
+            }
+        )
         self.app = create_web_app(settings)
         self.rt = runtime_of(self.app)
         with DEMO_LIST.open(encoding="utf-8", newline="") as lines:
@@ -50,7 +57,7 @@ class Sandbox:
         self.rt.store.dispose()
         shutil.rmtree(self.directory, ignore_errors=True)
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -80,35 +87,77 @@ class Sandbox:
             record = self._pre_registration(db, person) if person else None
             if given.get("registered"):
                 registration = Registration(
-                    pre_registration_id=record.id, number=registration_numbers.allocate(db),
-                    mobile=person.mobile or OTHER_NUMBER, language="fr",
-                    completed_at=now - timedelta(days=7), completed_by_call="given")
+                    pre_registration_id=record.id,
+                    number=registration_numbers.allocate(db),
+                    mobile=person.mobile or OTHER_NUMBER,
+                    language="fr",
+                    completed_at=now - timedelta(days=7),
+                    completed_by_call="given",
+                )
                 db.add(registration)
                 db.flush()
                 for index in range(given.get("credentials_sent", 0)):
-                    db.add(SmsOutbox(idempotency_key=f"given:{index}", kind=outbox.CREDENTIALS,
-                                     registration_id=registration.id, to_number=registration.mobile,
-                                     language="fr", status="sent", created_at=now - timedelta(hours=1),
-                                     updated_at=now - timedelta(hours=1), sent_at=now - timedelta(hours=1)))
+                    db.add(
+                        SmsOutbox(
+                            idempotency_key=f"given:{index}",
+                            kind=outbox.CREDENTIALS,
+                            registration_id=registration.id,
+                            to_number=registration.mobile,
+                            language="fr",
+                            status="sent",
+                            created_at=now - timedelta(hours=1),
+                            updated_at=now - timedelta(hours=1),
+                            sent_at=now - timedelta(hours=1),
+                        )
+                    )
             failed = given.get("failed_checks", {})
             cin_key = self._cin_key(person.cin_digits) if person else None
             for _ in range(failed.get("cin", 0)):
-                db.add(FailedCheck(cin_digits_key=cin_key, from_number=OTHER_NUMBER, call_sid="given",
-                                   at=now - timedelta(hours=1)))
+                db.add(
+                    FailedCheck(
+                        cin_digits_key=cin_key, from_number=OTHER_NUMBER, call_sid="given", at=now - timedelta(hours=1)
+                    )
+                )
             for _ in range(failed.get("caller", 0)):
-                db.add(FailedCheck(cin_digits_key=self._cin_key(UNLISTED_CIN_DIGITS), from_number=from_number,
-                                   call_sid="given", at=now - timedelta(hours=1)))
+                db.add(
+                    FailedCheck(
+                        cin_digits_key=self._cin_key(UNLISTED_CIN_DIGITS),
+                        from_number=from_number,
+                        call_sid="given",
+                        at=now - timedelta(hours=1),
+                    )
+                )
             if given.get("locked_out"):
                 key = cin_key if given["locked_out"] == "cin" else from_number
-                db.add(Lockout(kind=given["locked_out"], key=key, locked_until=now + timedelta(hours=23),
-                               created_at=now - timedelta(hours=1)))
+                db.add(
+                    Lockout(
+                        kind=given["locked_out"],
+                        key=key,
+                        locked_until=now + timedelta(hours=23),
+                        created_at=now - timedelta(hours=1),
+                    )
+                )
             if given.get("last_language"):
                 earlier = now - timedelta(days=1)
-                db.add(CallSession(
-                    call_sid="CAgiven" + secrets.token_hex(13), from_number=from_number, to_number="",
-                    language=given["last_language"], flow="advisor", state="after_advisor", seq=5,
-                    misses=0, failed_checks=0, slots={}, status="ended", identity_verified=False,
-                    started_at=earlier, updated_at=earlier, ended_at=earlier))
+                db.add(
+                    CallSession(
+                        call_sid="CAgiven" + secrets.token_hex(13),
+                        from_number=from_number,
+                        to_number="",
+                        language=given["last_language"],
+                        flow="advisor",
+                        state="after_advisor",
+                        seq=5,
+                        misses=0,
+                        failed_checks=0,
+                        slots={},
+                        status="ended",
+                        identity_verified=False,
+                        started_at=earlier,
+                        updated_at=earlier,
+                        ended_at=earlier,
+                    )
+                )
 
     def _cin_key(self, digits: str) -> str:
         return people.cin_digits_key(self.rt.secret, people.typed_cin_digits(digits))

@@ -1,17 +1,18 @@
 """Scripted calls: load a scenario file (YAML, see scenarios/README.md) and refuse its mistakes by file:line."""
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ivr.flows.registry import TRANSFER_REASONS
-from ivr.speech.catalog import LANGUAGES, Catalog
 from ivr.simulator import testdata
+from ivr.speech.catalog import LANGUAGES, Catalog
 
 TOP_LEVEL = {"name", "caller", "given", "clock", "steps"}
 BARE_STEPS = {"wait", "hangup", "expect_end", "expect_sms", "expect_transfer"}
@@ -85,7 +86,9 @@ def load(path: Path | str, catalog: Catalog | None = None) -> Scenario:
 
 def _needs_person(given: dict) -> bool:
     """Tell whether a given state is about the person (their registration, their CIN)."""
-    return bool(given.get("registered") or given.get("failed_checks", {}).get("cin") or given.get("locked_out") == "cin")
+    return bool(
+        given.get("registered") or given.get("failed_checks", {}).get("cin") or given.get("locked_out") == "cin"
+    )
 
 
 class _Reader:
@@ -130,7 +133,7 @@ class _Reader:
             scenario.clock = self.clock(*fields["clock"])
         steps_node, _ = fields["steps"]
         if not isinstance(steps_node, yaml.SequenceNode) or not steps_node.value:
-            self.fail(steps_node, "steps is a list of steps (- press: \"1\", - expect: menu.choose...)")
+            self.fail(steps_node, 'steps is a list of steps (- press: "1", - expect: menu.choose...)')
         scenario.steps = [self.step(node, value) for node, value in zip(steps_node.value, fields["steps"][1])]
         if _needs_person(scenario.given) and not scenario.person:
             self.fail(fields["given"][0], "this given needs a caller person (whose registration or CIN it sets up)")
@@ -153,14 +156,21 @@ class _Reader:
         checks = {
             "registered": lambda v: isinstance(v, bool),
             "credentials_sent": lambda v: isinstance(v, int) and 0 <= v <= 10,
-            "failed_checks": lambda v: isinstance(v, dict) and set(v) <= set(LOCKABLE)
-            and all(isinstance(n, int) and 0 <= n < 20 for n in v.values()),
+            "failed_checks": lambda v: (
+                isinstance(v, dict)
+                and set(v) <= set(LOCKABLE)
+                and all(isinstance(n, int) and 0 <= n < 20 for n in v.values())
+            ),
             "locked_out": lambda v: v in LOCKABLE,
             "last_language": lambda v: v in LANGUAGES,
         }
-        hints = {"registered": "true or false", "credentials_sent": "a count (SMS already sent in the last 24 h)",
-                 "failed_checks": "{cin: N, caller: N} (failed checks in the last 24 h)",
-                 "locked_out": "cin or caller", "last_language": " or ".join(LANGUAGES)}
+        hints = {
+            "registered": "true or false",
+            "credentials_sent": "a count (SMS already sent in the last 24 h)",
+            "failed_checks": "{cin: N, caller: N} (failed checks in the last 24 h)",
+            "locked_out": "cin or caller",
+            "last_language": " or ".join(LANGUAGES),
+        }
         for name, item in value.items():
             if not checks[name](item):
                 self.fail(node, f"given.{name} must be {hints[name]}, not {item!r}")
@@ -174,17 +184,21 @@ class _Reader:
         except ValueError:
             moment = None
         if moment is None or moment.tzinfo is None:
-            self.fail(node, f"clock must be a date and time with its offset, e.g. \"2026-11-28T10:00:00+01:00\", "
-                            f"not {value!r}")
-        return moment.astimezone(timezone.utc).replace(tzinfo=None)
+            self.fail(
+                node, f'clock must be a date and time with its offset, e.g. "2026-11-28T10:00:00+01:00", not {value!r}'
+            )
+        return moment.astimezone(UTC).replace(tzinfo=None)
 
     def step(self, node, value) -> Step:
         line = node.start_mark.line + 1
         if isinstance(value, str) and value in BARE_STEPS:
             return Step(value, getattr(self, f"step_{value}")(line, None), line)
         if not isinstance(value, dict) or len(value) != 1:
-            self.fail(line, f"a step is one of {', '.join(sorted(STEP_KINDS))}, written `- kind: value` "
-                            f"(or `- wait`, `- hangup`, `- expect_end`)")
+            self.fail(
+                line,
+                f"a step is one of {', '.join(sorted(STEP_KINDS))}, written `- kind: value` "
+                f"(or `- wait`, `- hangup`, `- expect_end`)",
+            )
         kind, argument = next(iter(value.items()))
         if kind not in STEP_KINDS:
             self.fail(line, f"unknown step {kind!r} (expected one of {', '.join(sorted(STEP_KINDS))})")
@@ -193,10 +207,17 @@ class _Reader:
     def step_expect(self, line: int, argument):
         if isinstance(argument, str):
             argument = {"key": argument}
-        if not isinstance(argument, dict) or not argument or set(argument) - {"key", "text", "language"} \
-                or ("key" in argument) == ("text" in argument):
-            self.fail(line, "expect takes a prompt key (expect: menu.choose) or {text: \"a fragment\"}, "
-                            "optionally with language: ar or fr")
+        if (
+            not isinstance(argument, dict)
+            or not argument
+            or set(argument) - {"key", "text", "language"}
+            or ("key" in argument) == ("text" in argument)
+        ):
+            self.fail(
+                line,
+                'expect takes a prompt key (expect: menu.choose) or {text: "a fragment"}, '
+                "optionally with language: ar or fr",
+            )
         if argument.get("language") is not None and argument["language"] not in LANGUAGES:
             self.fail(line, f"expect: language must be one of {', '.join(LANGUAGES)}")
         if "key" in argument and self.catalog and not self.catalog.has(str(argument["key"])):
@@ -205,7 +226,7 @@ class _Reader:
 
     def step_press(self, line: int, argument):
         if isinstance(argument, dict):
-            self.fail(line, "press: quote keys that use a placeholder, e.g. press: \"{cin_digits}#\"")
+            self.fail(line, 'press: quote keys that use a placeholder, e.g. press: "{cin_digits}#"')
         keys = str(argument) if isinstance(argument, (str, int)) and not isinstance(argument, bool) else ""
         if not KEYS.match(keys):
             self.fail(line, f"press takes keypad keys (0-9 * #) and {{{'}, {'.join(PLACEHOLDERS)}}}, not {argument!r}")
@@ -226,7 +247,11 @@ class _Reader:
     def step_expect_transfer(self, line: int, argument):
         if argument is None:
             return {}
-        if not isinstance(argument, dict) or set(argument) - {"reason"} or argument.get("reason") not in TRANSFER_REASONS:
+        if (
+            not isinstance(argument, dict)
+            or set(argument) - {"reason"}
+            or argument.get("reason") not in TRANSFER_REASONS
+        ):
             self.fail(line, f"expect_transfer takes reason: one of {', '.join(sorted(TRANSFER_REASONS))}")
         return dict(argument)
 

@@ -1,4 +1,5 @@
 """Where scripted calls go: the in-process sandbox, or a running server (signed webhooks over HTTP)."""
+
 from __future__ import annotations
 
 import threading
@@ -6,7 +7,6 @@ import time
 
 import requests
 
-from ivr.speech.catalog import Catalog
 from ivr.settings import DEMO_AUTH_TOKEN
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.played import play_lookup
@@ -14,6 +14,7 @@ from ivr.simulator.recognise import Recogniser
 from ivr.simulator.replay import SMS_WAIT_SECONDS
 from ivr.simulator.sandbox import Sandbox
 from ivr.simulator.transports import HTTP_TIMEOUT, FlaskTransport, HttpTransport, RawResponse, Transport
+from ivr.speech.catalog import Catalog
 
 SANDBOX_BASE_URL = "http://localhost"
 # A running server's SMS wait in its outbox for a sender that looks every second or more (`sms worker
@@ -53,8 +54,13 @@ class SandboxTarget:
         transport: Transport = FlaskTransport(self.sandbox.app, SANDBOX_BASE_URL)
         if self.samples is not None:
             transport = TimedTransport(transport, self.samples)
-        return SimulatedCaller(transport, base_url=SANDBOX_BASE_URL, auth_token=self.sandbox.app.config[
-            "TWILIO_AUTH_TOKEN"], account_sid=self.sandbox.app.config["TWILIO_ACCOUNT_SID"], from_number=from_number)
+        return SimulatedCaller(
+            transport,
+            base_url=SANDBOX_BASE_URL,
+            auth_token=self.sandbox.app.config["TWILIO_AUTH_TOKEN"],
+            account_sid=self.sandbox.app.config["TWILIO_ACCOUNT_SID"],
+            from_number=from_number,
+        )
 
     def sms_to(self, to: str) -> list[dict]:
         with self._sending:  # the sandbox has no sender thread: the runner sends, one at a time
@@ -68,17 +74,29 @@ class SandboxTarget:
 class RemoteTarget:
     """Calls to a running server; SMS read from its Twilio API stand-in when one is given."""
 
-    def __init__(self, base_url: str, auth_token: str = DEMO_AUTH_TOKEN, sms_url: str | None = None,
-                 samples: list[float] | None = None, timeout: float = HTTP_TIMEOUT, catalog: Catalog | None = None):
+    def __init__(
+        self,
+        base_url: str,
+        auth_token: str = DEMO_AUTH_TOKEN,
+        sms_url: str | None = None,
+        samples: list[float] | None = None,
+        timeout: float = HTTP_TIMEOUT,
+        catalog: Catalog | None = None,
+    ):
         self.base_url, self.auth_token, self.timeout = base_url.rstrip("/"), auth_token, timeout
         self.sms_url = sms_url.rstrip("/") if sms_url else None
         self.samples = samples
         catalog = catalog or Catalog.load()
         # Naming <Play> URLs assumes the server renders with the same engine as this machine.
         self.recogniser = Recogniser(catalog, play_lookup(catalog))
-        self.sms_unavailable = None if sms_url else (
-            "no --sms-url: the SMS a running server sends can only be read from the Twilio API stand-in it "
-            "sends through (give its base URL, e.g. --sms-url http://127.0.0.1:8090)")
+        self.sms_unavailable = (
+            None
+            if sms_url
+            else (
+                "no --sms-url: the SMS a running server sends can only be read from the Twilio API stand-in it "
+                "sends through (give its base URL, e.g. --sms-url http://127.0.0.1:8090)"
+            )
+        )
         self.sms_wait = REMOTE_SMS_WAIT
         self._sessions = threading.local()
 
@@ -86,8 +104,7 @@ class RemoteTarget:
         transport: Transport = HttpTransport(session=self._session(), timeout=self.timeout)
         if self.samples is not None:
             transport = TimedTransport(transport, self.samples)
-        return SimulatedCaller(transport, base_url=self.base_url, auth_token=self.auth_token,
-                               from_number=from_number)
+        return SimulatedCaller(transport, base_url=self.base_url, auth_token=self.auth_token, from_number=from_number)
 
     def sms_to(self, to: str) -> list[dict]:
         answer = self._session().get(f"{self.sms_url}/_standin/messages.json", params={"to": to}, timeout=5)

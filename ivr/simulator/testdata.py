@@ -1,4 +1,5 @@
 """The people a scenario may play: the demo list's (by CIN) and the synthetic ones, with what they type."""
+
 from __future__ import annotations
 
 import csv
@@ -46,8 +47,12 @@ def demo_people(path: Path = DEMO_LIST) -> dict[str, TestPerson]:
     """Return the demo list's people by CIN."""
     with path.open(encoding="utf-8", newline="") as lines:
         return {
-            row["cin"]: TestPerson(row["cin"], date.fromisoformat(row["birth_date"]),
-                                   parse_moroccan_mobile(row["mobile"]) if row["mobile"] else None, row["category"])
+            row["cin"]: TestPerson(
+                row["cin"],
+                date.fromisoformat(row["birth_date"]),
+                parse_moroccan_mobile(row["mobile"]) if row["mobile"] else None,
+                row["category"],
+            )
             for row in csv.DictReader(lines)
         }
 

@@ -1,4 +1,5 @@
 """How the simulated caller's requests reach the app: in-process (Flask test client) or over HTTP."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -51,7 +52,7 @@ class FlaskTransport:
         """Send one request; a path below base_url keeps the base's path as SCRIPT_NAME."""
         options: dict = {"method": method, "headers": headers, "data": params if method == "POST" else None}
         if url.startswith(self.base_url + "/"):
-            url, options["base_url"] = url[len(self.base_url):], self.base_url
+            url, options["base_url"] = url[len(self.base_url) :], self.base_url
         response = self.client.open(url, **options)
         return RawResponse(response.status_code, response.get_data(), dict(response.headers))
 
@@ -67,8 +68,12 @@ class HttpTransport:
         """Send one request; HTTP redirects are answers like any other, not followed."""
         try:
             response = self.session.request(
-                method, url, data=params if method == "POST" else None, headers=headers,
-                timeout=self.timeout, allow_redirects=False,
+                method,
+                url,
+                data=params if method == "POST" else None,
+                headers=headers,
+                timeout=self.timeout,
+                allow_redirects=False,
             )
         except requests.RequestException as error:
             raise Unreachable(str(error)) from None

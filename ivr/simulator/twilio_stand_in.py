@@ -3,6 +3,7 @@
 It answers the real `twilio` SDK over HTTP on 127.0.0.1 with Twilio-shaped JSON and errors,
 records what it was asked, and can post signed SMS status callbacks like Twilio does.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -12,9 +13,9 @@ import os
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from email.utils import formatdate
 from http.server import ThreadingHTTPServer
-from typing import Callable
 
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
 from ivr.simulator.twilio_stand_in_http import ApiHandler, StandInError, post_status_callbacks
@@ -33,9 +34,16 @@ def rfc2822_now() -> str:
 class TwilioApiStandIn:
     """Twilio's REST API on a local port: `with TwilioApiStandIn(sid, token) as api: api.base_url`."""
 
-    def __init__(self, account_sid: str, auth_token: str, host: str = "127.0.0.1", port: int = 0,
-                 deliver_status_callbacks: bool = False, callback_delay: float = 0.2,
-                 on_message: Callable[[dict], None] | None = None):
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        deliver_status_callbacks: bool = False,
+        callback_delay: float = 0.2,
+        on_message: Callable[[dict], None] | None = None,
+    ):
         self.account_sid, self.auth_token = account_sid, auth_token
         self.deliver_status_callbacks, self.callback_delay = deliver_status_callbacks, callback_delay
         self.on_message = on_message
@@ -54,10 +62,11 @@ class TwilioApiStandIn:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def start(self) -> "TwilioApiStandIn":
+    def start(self) -> TwilioApiStandIn:
         """Serve in a daemon thread."""
-        thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
-                                  name="twilio-stand-in", daemon=True)
+        thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="twilio-stand-in", daemon=True
+        )
         thread.start()
         self._threads.append(thread)
         return self
@@ -69,7 +78,7 @@ class TwilioApiStandIn:
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def __enter__(self) -> "TwilioApiStandIn":
+    def __enter__(self) -> TwilioApiStandIn:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
@@ -137,12 +146,25 @@ class TwilioApiStandIn:
         sid = "SM" + secrets.token_hex(16)
         now = rfc2822_now()
         message = {
-            "sid": sid, "account_sid": self.account_sid, "api_version": "2010-04-01",
-            "to": to, "from": sender, "body": body, "status": "queued", "direction": "outbound-api",
-            "num_segments": str(sms_segments(body)[1]), "num_media": "0",
-            "date_created": now, "date_updated": now, "date_sent": None,
-            "error_code": None, "error_message": None, "price": None, "price_unit": "USD",
-            "messaging_service_sid": None, "status_callback": form.get("StatusCallback") or None,
+            "sid": sid,
+            "account_sid": self.account_sid,
+            "api_version": "2010-04-01",
+            "to": to,
+            "from": sender,
+            "body": body,
+            "status": "queued",
+            "direction": "outbound-api",
+            "num_segments": str(sms_segments(body)[1]),
+            "num_media": "0",
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "error_code": None,
+            "error_message": None,
+            "price": None,
+            "price_unit": "USD",
+            "messaging_service_sid": None,
+            "status_callback": form.get("StatusCallback") or None,
             "uri": f"{API}{self.account_sid}/Messages/{sid}.json",
             "subresource_uris": {"media": f"{API}{self.account_sid}/Messages/{sid}/Media.json"},
         }
@@ -163,21 +185,29 @@ class TwilioApiStandIn:
         with self._changed:
             call = self.calls.get(call_sid)
             if call is None:
-                raise StandInError(404, 20404, f"The requested resource {API}{self.account_sid}"
-                                   f"/Calls/{call_sid}.json was not found")
+                raise StandInError(
+                    404, 20404, f"The requested resource {API}{self.account_sid}/Calls/{call_sid}.json was not found"
+                )
             if call["status"] in ENDED_CALL_STATUSES:
                 raise StandInError(400, 21220, "Call is not in-progress. Cannot redirect.")
             if form.get("Url"):
                 call["url"] = form["Url"]
-                self.call_updates.append({"call_sid": call_sid, "url": form["Url"],
-                                          "method": form.get("Method", "POST")})
+                self.call_updates.append(
+                    {"call_sid": call_sid, "url": form["Url"], "method": form.get("Method", "POST")}
+                )
             if form.get("Status") in ("completed", "canceled"):
                 call["status"] = form["Status"]
             self._changed.notify_all()
             now = rfc2822_now()
-            return {"sid": call_sid, "account_sid": self.account_sid, "status": call["status"],
-                    "api_version": "2010-04-01", "date_created": now, "date_updated": now,
-                    "uri": f"{API}{self.account_sid}/Calls/{call_sid}.json"}
+            return {
+                "sid": call_sid,
+                "account_sid": self.account_sid,
+                "status": call["status"],
+                "api_version": "2010-04-01",
+                "date_created": now,
+                "date_updated": now,
+                "uri": f"{API}{self.account_sid}/Calls/{call_sid}.json",
+            }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -193,8 +223,14 @@ def main(argv: list[str] | None = None) -> None:
     def show(message: dict) -> None:
         print(f"SMS to {message['to']}: {message['body']}", flush=True)
 
-    stand_in = TwilioApiStandIn(options.account_sid, options.auth_token, options.host, options.port,
-                                deliver_status_callbacks=options.status_callbacks, on_message=show)
+    stand_in = TwilioApiStandIn(
+        options.account_sid,
+        options.auth_token,
+        options.host,
+        options.port,
+        deliver_status_callbacks=options.status_callbacks,
+        on_message=show,
+    )
     print(f"Twilio API stand-in on {stand_in.base_url} (account {options.account_sid})", flush=True)
     with stand_in:
         try:

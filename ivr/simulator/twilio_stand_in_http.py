@@ -1,4 +1,5 @@
 """The HTTP side of the Twilio API stand-in: routes, Twilio-shaped errors, signed status callbacks."""
+
 from __future__ import annotations
 
 import json
@@ -42,8 +43,12 @@ class StandInError(Exception):
 
     def payload(self) -> dict:
         """Return Twilio's JSON shape of an error."""
-        return {"code": self.code, "message": self.message, "status": self.status,
-                "more_info": f"https://www.twilio.com/docs/errors/{self.code}"}
+        return {
+            "code": self.code,
+            "message": self.message,
+            "status": self.status,
+            "more_info": f"https://www.twilio.com/docs/errors/{self.code}",
+        }
 
 
 class ApiHandler(BaseHTTPRequestHandler):
@@ -98,12 +103,25 @@ def post_status_callbacks(stand_in: StandIn, message: dict) -> None:
     for status in ("sent", "delivered"):
         time.sleep(stand_in.callback_delay)
         stand_in.set_message_status(message["sid"], status)
-        params = {"MessageSid": message["sid"], "SmsSid": message["sid"], "MessageStatus": status,
-                  "SmsStatus": status, "AccountSid": stand_in.account_sid, "To": message["to"],
-                  "From": message["from"], "ApiVersion": "2010-04-01"}
-        request = Request(url, data=urlencode(params).encode(), method="POST", headers={
-            "X-Twilio-Signature": validator.compute_signature(url, params),
-            "Content-Type": "application/x-www-form-urlencoded"})
+        params = {
+            "MessageSid": message["sid"],
+            "SmsSid": message["sid"],
+            "MessageStatus": status,
+            "SmsStatus": status,
+            "AccountSid": stand_in.account_sid,
+            "To": message["to"],
+            "From": message["from"],
+            "ApiVersion": "2010-04-01",
+        }
+        request = Request(
+            url,
+            data=urlencode(params).encode(),
+            method="POST",
+            headers={
+                "X-Twilio-Signature": validator.compute_signature(url, params),
+                "Content-Type": "application/x-www-form-urlencoded",
+            },
+        )
         try:
             with urlopen(request, timeout=10) as response:
                 log.debug("status callback %s %s: HTTP %s", message["sid"], status, response.status)

@@ -1,9 +1,11 @@
 """Read a TwiML voice document into typed verbs, as Twilio's voice platform would."""
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Union
 
 DTMF_KEYS = "0123456789*#"
 

@@ -1,4 +1,5 @@
 """How many SMS segments a text takes: GSM-7 when every character allows it, UCS-2 otherwise."""
+
 from __future__ import annotations
 
 GSM7_BASIC = set(

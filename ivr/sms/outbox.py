@@ -3,11 +3,12 @@
 A request only queues a row (no body, no password). The sender claims rows one at a time,
 draws the password, sends it, and only then stores its hash and revokes the previous one.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Callable
 
 import requests
 from sqlalchemy import func, select, update
@@ -17,10 +18,10 @@ from twilio.rest import Client
 from urllib3.exceptions import NewConnectionError
 
 from ivr.registration.credentials import generate_password, hash_password
-from ivr.store.models import Credential, Registration, SmsOutbox
-from ivr.speech.catalog import LANGUAGES, Catalog
 from ivr.runtime import Runtime
 from ivr.sms.encoding import sms_segments
+from ivr.speech.catalog import LANGUAGES, Catalog
+from ivr.store.models import Credential, Registration, SmsOutbox
 from ivr.twilio_rest import close_client, make_client, send_sms
 
 log = logging.getLogger(__name__)
@@ -32,20 +33,36 @@ DELIVERY_WINDOW = timedelta(hours=24)
 # A claimed row older than this lost its sender mid-send: it may or may not have gone out.
 INTERRUPTED_AFTER = timedelta(minutes=10)
 # Statuses in the order they happen; delivered, undelivered, failed, canceled and unknown are final.
-STATUS_RANK = {"pending": 0, "sending": 1, "queued": 2, "accepted": 2, "scheduled": 2, "sent": 3,
-               "delivered": 4, "undelivered": 4, "failed": 4, "canceled": 4}
+STATUS_RANK = {
+    "pending": 0,
+    "sending": 1,
+    "queued": 2,
+    "accepted": 2,
+    "scheduled": 2,
+    "sent": 3,
+    "delivered": 4,
+    "undelivered": 4,
+    "failed": 4,
+    "canceled": 4,
+}
 FINAL_RANK = 4
 
-__all__ = ["request_credentials", "send_pending", "record_status", "sms_segments",
-           "status_callback_url"]
+__all__ = [
+    "record_status",
+    "request_credentials",
+    "send_pending",
+    "sms_segments",
+    "status_callback_url",
+]
 
 
 def _tail(number: str) -> str:
     return "…" + number[-4:]
 
 
-def request_credentials(session: Session, registration: Registration, language: str,
-                        idempotency_key: str, now: datetime) -> str:
+def request_credentials(
+    session: Session, registration: Registration, language: str, idempotency_key: str, now: datetime
+) -> str:
     """Queue a credentials SMS to the registration's mobile: "queued", "already_queued" or "limit_reached"."""
     if language not in LANGUAGES:
         raise ValueError(f"no SMS text in language {language!r}")
@@ -53,15 +70,26 @@ def request_credentials(session: Session, registration: Registration, language: 
     session.execute(select(Registration.id).where(Registration.id == registration.id).with_for_update())
     if session.scalar(select(SmsOutbox.id).where(SmsOutbox.idempotency_key == idempotency_key)):
         return "already_queued"
-    recent = session.scalar(select(func.count(SmsOutbox.id)).where(
-        SmsOutbox.registration_id == registration.id, SmsOutbox.kind == CREDENTIALS,
-        SmsOutbox.created_at > now - DELIVERY_WINDOW))
+    recent = session.scalar(
+        select(func.count(SmsOutbox.id)).where(
+            SmsOutbox.registration_id == registration.id,
+            SmsOutbox.kind == CREDENTIALS,
+            SmsOutbox.created_at > now - DELIVERY_WINDOW,
+        )
+    )
     if recent >= DELIVERIES_PER_WINDOW:
         log.info("credentials SMS refused for registration %s: %s already in 24 h", registration.id, recent)
         return "limit_reached"
-    row = SmsOutbox(idempotency_key=idempotency_key, kind=CREDENTIALS, registration_id=registration.id,
-                    to_number=registration.mobile, language=language, status="pending",
-                    created_at=now, updated_at=now)
+    row = SmsOutbox(
+        idempotency_key=idempotency_key,
+        kind=CREDENTIALS,
+        registration_id=registration.id,
+        to_number=registration.mobile,
+        language=language,
+        status="pending",
+        created_at=now,
+        updated_at=now,
+    )
     session.add(row)
     session.flush()
     log.info("sms %s queued to %s", row.id, _tail(row.to_number))
@@ -74,8 +102,9 @@ def status_callback_url(settings) -> str | None:
     return f"{base}/sms/status" if base else None
 
 
-def send_pending(runtime: Runtime, catalog: Catalog, limit: int | None = None,
-                 stopping: Callable[[], bool] = lambda: False) -> int:
+def send_pending(
+    runtime: Runtime, catalog: Catalog, limit: int | None = None, stopping: Callable[[], bool] = lambda: False
+) -> int:
     """Send the pending SMS, each claimed by one sender only; return how many Twilio accepted.
 
     `stopping` is asked before each claim: a sender asked to stop finishes the SMS in hand only.
@@ -101,14 +130,21 @@ def _give_up_interrupted(runtime: Runtime) -> None:
     """Mark `unknown` the rows claimed too long ago: they are never re-sent automatically."""
     now = runtime.now()
     with runtime.store.transaction() as session:
-        ids = session.scalars(select(SmsOutbox.id).where(
-            SmsOutbox.status == "sending", SmsOutbox.updated_at < now - INTERRUPTED_AFTER)).all()
+        ids = session.scalars(
+            select(SmsOutbox.id).where(SmsOutbox.status == "sending", SmsOutbox.updated_at < now - INTERRUPTED_AFTER)
+        ).all()
         for outbox_id in ids:
             given_up = session.execute(
-                update(SmsOutbox).where(SmsOutbox.id == outbox_id, SmsOutbox.status == "sending")
-                .values(status="unknown", error_code="interrupted", updated_at=now,
-                        error_message="the sender stopped while sending; not re-sent")
-                .execution_options(synchronize_session=False))
+                update(SmsOutbox)
+                .where(SmsOutbox.id == outbox_id, SmsOutbox.status == "sending")
+                .values(
+                    status="unknown",
+                    error_code="interrupted",
+                    updated_at=now,
+                    error_message="the sender stopped while sending; not re-sent",
+                )
+                .execution_options(synchronize_session=False)
+            )
             if given_up.rowcount == 1:
                 log.warning("sms %s: interrupted while sending, marked unknown", outbox_id)
 
@@ -120,14 +156,21 @@ def _claim_next(runtime: Runtime) -> int | None:
     transaction holds the writer lock, so senders claim one after the other.
     """
     with runtime.store.transaction() as session:
-        outbox_id = session.scalar(select(SmsOutbox.id).where(SmsOutbox.status == "pending")
-                                   .order_by(SmsOutbox.id).limit(1).with_for_update(skip_locked=True))
+        outbox_id = session.scalar(
+            select(SmsOutbox.id)
+            .where(SmsOutbox.status == "pending")
+            .order_by(SmsOutbox.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
         if outbox_id is None:
             return None
         claimed = session.execute(
-            update(SmsOutbox).where(SmsOutbox.id == outbox_id, SmsOutbox.status == "pending")
+            update(SmsOutbox)
+            .where(SmsOutbox.id == outbox_id, SmsOutbox.status == "pending")
             .values(status="sending", updated_at=runtime.now())
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         return outbox_id if claimed.rowcount == 1 else None
 
 
@@ -146,8 +189,9 @@ def _send_claimed(runtime: Runtime, catalog: Catalog, client: Client, outbox_id:
     finally:
         del password
     try:
-        message_sid = send_sms(client, to, runtime.settings["TWILIO_SMS_FROM"], body,
-                               status_callback_url(runtime.settings))
+        message_sid = send_sms(
+            client, to, runtime.settings["TWILIO_SMS_FROM"], body, status_callback_url(runtime.settings)
+        )
     except TwilioRestException as error:
         return _finish(runtime, outbox_id, to, "failed", str(error.code), error.msg)
     except requests.RequestException as error:
@@ -162,8 +206,13 @@ def _send_claimed(runtime: Runtime, catalog: Catalog, client: Client, outbox_id:
         _store_sent(runtime, outbox_id, registration_id, password_hash, message_sid)
     except Exception as error:
         # The row stays `sending`, then `unknown`: the caller asks again for a new password.
-        log.error("sms %s to %s: sent as %s, but its password could not be stored (%s)",
-                  outbox_id, _tail(to), message_sid, type(error).__name__)
+        log.error(
+            "sms %s to %s: sent as %s, but its password could not be stored (%s)",
+            outbox_id,
+            _tail(to),
+            message_sid,
+            type(error).__name__,
+        )
         return False
     log.info("sms %s to %s: sent as %s", outbox_id, _tail(to), message_sid)
     return True
@@ -187,16 +236,21 @@ def _finish(runtime: Runtime, outbox_id: int, to: str, status: str, code: str, m
     return False
 
 
-def _store_sent(runtime: Runtime, outbox_id: int, registration_id: int, password_hash: str,
-                message_sid: str) -> None:
+def _store_sent(runtime: Runtime, outbox_id: int, registration_id: int, password_hash: str, message_sid: str) -> None:
     """Store the new password's hash, revoke the older ones and mark the row sent, together."""
     now = runtime.now()
     with runtime.store.transaction() as session:
-        session.execute(update(Credential).where(Credential.registration_id == registration_id,
-                                                 Credential.revoked_at.is_(None))
-                        .values(revoked_at=now).execution_options(synchronize_session=False))
-        session.add(Credential(registration_id=registration_id, password_hash=password_hash,
-                               created_at=now, outbox_id=outbox_id))
+        session.execute(
+            update(Credential)
+            .where(Credential.registration_id == registration_id, Credential.revoked_at.is_(None))
+            .values(revoked_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        session.add(
+            Credential(
+                registration_id=registration_id, password_hash=password_hash, created_at=now, outbox_id=outbox_id
+            )
+        )
         row = session.get(SmsOutbox, outbox_id)
         row.status, row.message_sid, row.sent_at, row.updated_at = "sent", message_sid, now, now
 

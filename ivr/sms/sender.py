@@ -1,12 +1,13 @@
 """The outbox sender: a thread of a web process (IVR_SMS_SENDER = "thread"), or `flask sms worker`."""
+
 from __future__ import annotations
 
 import logging
 import threading
 
-from ivr.speech.catalog import Catalog
 from ivr.runtime import Runtime
 from ivr.sms.outbox import send_pending
+from ivr.speech.catalog import Catalog
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,10 @@
 """The prompt catalog: what is said, per language, loaded from prompts/<lang>/*.yaml."""
+
 from __future__ import annotations
 
 import string
 from dataclasses import dataclass
 from pathlib import Path
-
 
 from ivr.settings import PROJECT_DIR
 from ivr.yamlfiles import read_yaml
@@ -39,7 +39,7 @@ class Catalog:
         self.voices = voices
 
     @classmethod
-    def load(cls, directory: Path = PROMPTS_DIR, check: bool = True) -> "Catalog":
+    def load(cls, directory: Path = PROMPTS_DIR, check: bool = True) -> Catalog:
         """Load every language folder and (unless told not to) check that all languages have the same keys."""
         texts: dict[str, dict[str, str]] = {}
         voices: dict[str, Voice] = {}

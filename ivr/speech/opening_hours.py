@@ -1,4 +1,5 @@
 """The advisors' opening hours as values prompts say: the schedule, and why advisors do not answer now."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,9 +14,20 @@ def opening_hours(settings) -> hours.OpeningHours:
 
 def hours_words(found: hours.OpeningHours, utc_now: datetime | None = None) -> dict:
     """Return the opening hours as values prompts can say, and why advisors do not answer at a moment."""
-    return {"today": Word(closed_reason(found, utc_now)), "hours": Schedule(tuple(
-        DaysAndHours(hours.DAYS[r.first_day], hours.DAYS[r.last_day], ClockTime(r.opens.hour, r.opens.minute),
-                     ClockTime(r.closes.hour, r.closes.minute)) for r in found.ranges))}
+    return {
+        "today": Word(closed_reason(found, utc_now)),
+        "hours": Schedule(
+            tuple(
+                DaysAndHours(
+                    hours.DAYS[r.first_day],
+                    hours.DAYS[r.last_day],
+                    ClockTime(r.opens.hour, r.opens.minute),
+                    ClockTime(r.closes.hour, r.closes.minute),
+                )
+                for r in found.ranges
+            )
+        ),
+    }
 
 
 def closed_reason(found: hours.OpeningHours, utc_now: datetime | None) -> str:

@@ -1,4 +1,5 @@
 """Dynamic values as they are spoken in <Say> text: digits one by one, dates, months."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,11 +1,12 @@
 """Typed values that prompts speak, and how each is said in a language."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from ivr.speech.catalog import Catalog
 from ivr.speech import say_text
+from ivr.speech.catalog import Catalog
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Localized:
     texts: tuple[tuple[str, str], ...]
 
     @classmethod
-    def of(cls, texts: dict[str, str]) -> "Localized":
+    def of(cls, texts: dict[str, str]) -> Localized:
         return cls(tuple(sorted(texts.items())))
 
 
@@ -87,6 +88,7 @@ def say_clock_time(catalog: Catalog, language: str, value: ClockTime) -> str:
 
 def say_schedule(catalog: Catalog, language: str, schedule: Schedule) -> str:
     """Say every range of days and hours, joined as one phrase."""
+
     def days(found: DaysAndHours) -> str:
         first, last = (catalog.text(language, f"day.{day}") for day in (found.first_day, found.last_day))
         if found.first_day == found.last_day:
@@ -94,9 +96,15 @@ def say_schedule(catalog: Catalog, language: str, schedule: Schedule) -> str:
         return catalog.text(language, "hours.days", first_day=first, last_day=last)
 
     return catalog.text(language, "hours.separator").join(
-        catalog.text(language, "hours.range", days=days(found), opens=say_clock_time(catalog, language, found.opens),
-                     closes=say_clock_time(catalog, language, found.closes))
-        for found in schedule.ranges)
+        catalog.text(
+            language,
+            "hours.range",
+            days=days(found),
+            opens=say_clock_time(catalog, language, found.opens),
+            closes=say_clock_time(catalog, language, found.closes),
+        )
+        for found in schedule.ranges
+    )
 
 
 def say_value(catalog: Catalog, language: str, value: object) -> str:

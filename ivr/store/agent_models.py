@@ -4,10 +4,11 @@ tokens refused.
 An agent's token and a console session's key are kept only as SHA-256 digests; the audit trail never holds a CIN or a
 birth date (an agent-identified person appears by their pre-registration id).
 """
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,7 +26,7 @@ class Agent(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
-    disabled_at: Mapped[Optional[datetime]]
+    disabled_at: Mapped[datetime | None]
 
 
 class AgentSession(Base):
@@ -38,8 +39,8 @@ class AgentSession(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     started_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
-    ended_at: Mapped[Optional[datetime]]
-    end_reason: Mapped[Optional[str]] = mapped_column(String(20))
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(20))
 
 
 class AgentAction(Base):
@@ -51,7 +52,7 @@ class AgentAction(Base):
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
     at: Mapped[datetime]
     kind: Mapped[str] = mapped_column(String(20))
-    call_sid: Mapped[Optional[str]] = mapped_column(String(64), index=True)
+    call_sid: Mapped[str | None] = mapped_column(String(64), index=True)
     outcome: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -1,4 +1,5 @@
 """Named locks held until the transaction ends, so that every process takes its turn."""
+
 from __future__ import annotations
 
 import hashlib

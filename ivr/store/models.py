@@ -3,10 +3,11 @@
 CINs and birth dates are kept only as keyed digests (see ivr.sensitive.fingerprint), and
 passwords only as hashes: the store holds none of them in clear.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Optional
+from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -28,12 +29,12 @@ class PreRegistration(Base):
     last_name: Mapped[str] = mapped_column(String(100))
     first_name: Mapped[str] = mapped_column(String(100))
     category: Mapped[str] = mapped_column(String(40))
-    mobile: Mapped[Optional[str]] = mapped_column(String(20))
+    mobile: Mapped[str | None] = mapped_column(String(20))
     source: Mapped[str] = mapped_column(String(100))
     imported_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    registration: Mapped[Optional["Registration"]] = relationship(back_populates="pre_registration")
+    registration: Mapped[Registration | None] = relationship(back_populates="pre_registration")
 
 
 class Registration(Base):
@@ -47,7 +48,7 @@ class Registration(Base):
     mobile: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2))
     completed_at: Mapped[datetime]
-    completed_by_call: Mapped[Optional[str]] = mapped_column(String(64))
+    completed_by_call: Mapped[str | None] = mapped_column(String(64))
 
     pre_registration: Mapped[PreRegistration] = relationship(back_populates="registration")
 
@@ -82,8 +83,8 @@ class Credential(Base):
     registration_id: Mapped[int] = mapped_column(ForeignKey("registrations.id"), index=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
-    revoked_at: Mapped[Optional[datetime]]
-    outbox_id: Mapped[Optional[int]] = mapped_column(ForeignKey("sms_outbox.id"))
+    revoked_at: Mapped[datetime | None]
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbox.id"))
 
 
 class SmsOutbox(Base):
@@ -98,12 +99,12 @@ class SmsOutbox(Base):
     to_number: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2))
     status: Mapped[str] = mapped_column(String(20), index=True)
-    message_sid: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
-    error_code: Mapped[Optional[str]] = mapped_column(String(20))
-    error_message: Mapped[Optional[str]] = mapped_column(Text)
+    message_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    error_code: Mapped[str | None] = mapped_column(String(20))
+    error_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    sent_at: Mapped[Optional[datetime]]
+    sent_at: Mapped[datetime | None]
 
 
 class CallSession(Base):
@@ -115,7 +116,7 @@ class CallSession(Base):
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
     from_number: Mapped[str] = mapped_column(String(32), index=True)
     to_number: Mapped[str] = mapped_column(String(32))
-    language: Mapped[Optional[str]] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(2))
     flow: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(60))
     seq: Mapped[int] = mapped_column(default=0)
@@ -124,15 +125,15 @@ class CallSession(Base):
     slots: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[str] = mapped_column(String(20), default="active")
     identity_verified: Mapped[bool] = mapped_column(default=False)
-    pre_registration_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pre_registrations.id"))
-    transfer_reason: Mapped[Optional[str]] = mapped_column(String(40))
-    transfer_state: Mapped[Optional[str]] = mapped_column(String(100))
-    transferred_at: Mapped[Optional[datetime]]
-    last_request_key: Mapped[Optional[str]] = mapped_column(String(40))
-    last_response: Mapped[Optional[str]] = mapped_column(Text)
+    pre_registration_id: Mapped[int | None] = mapped_column(ForeignKey("pre_registrations.id"))
+    transfer_reason: Mapped[str | None] = mapped_column(String(40))
+    transfer_state: Mapped[str | None] = mapped_column(String(100))
+    transferred_at: Mapped[datetime | None]
+    last_request_key: Mapped[str | None] = mapped_column(String(40))
+    last_response: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
-    ended_at: Mapped[Optional[datetime]]
+    ended_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_call_sessions_from_started", "from_number", "started_at"),)
 
@@ -166,7 +167,6 @@ class FailedCheck(Base):
         Index("ix_failed_checks_cin_at", "cin_digits_key", "at"),
         Index("ix_failed_checks_from_at", "from_number", "at"),
     )
-
 
 
 class Lockout(Base):

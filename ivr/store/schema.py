@@ -1,9 +1,9 @@
 """The store's schema: Alembic migrations, applied as a process starts or by `flask db upgrade`."""
+
 from __future__ import annotations
 
 import functools
 import logging
-from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -12,9 +12,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, MetaData, inspect
 from sqlalchemy.engine import Engine
 
-from ivr.store.locks import take_lock
 from ivr.settings import PROJECT_DIR
 from ivr.store import agent_models  # noqa: F401  (its tables join Base's metadata)
+from ivr.store.locks import take_lock
 from ivr.store.models import Base
 
 log = logging.getLogger(__name__)
@@ -72,11 +72,13 @@ def upgrade(engine: Engine) -> None:
             return
         if not current <= {script.revision for script in _scripts().walk_revisions()}:
             # A newer release migrated it already (a rolling deploy): leave it to that release.
-            log.warning("the database is at revision %s, unknown to this code: schema left as it is",
-                        ", ".join(sorted(current)))
+            log.warning(
+                "the database is at revision %s, unknown to this code: schema left as it is", ", ".join(sorted(current))
+            )
             return
         if not current and inspect(connection).has_table(PRE_MIGRATION_TABLE):
             log.warning("adopting a database created before migrations: existing tables are kept")
-        log.info("upgrading the schema from %s to %s", ", ".join(sorted(current)) or "nothing",
-                 ", ".join(sorted(heads)))
+        log.info(
+            "upgrading the schema from %s to %s", ", ".join(sorted(current)) or "nothing", ", ".join(sorted(heads))
+        )
         command.upgrade(alembic_config(connection), "heads")

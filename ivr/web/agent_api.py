@@ -3,12 +3,13 @@
 Answers are never cached (they hold callers' context); an unexpected failure is a JSON 500 that names
 no internals. Refused tokens are logged and recorded by client address, which too many turn away (429).
 """
+
 from __future__ import annotations
 
 import functools
 import logging
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ivr.agents import transfers
@@ -16,20 +17,36 @@ from ivr.agents.accounts import AgentDisabled, AgentError, BadToken
 from ivr.agents.context import UnknownCall, advisor_calls, call_context
 from ivr.agents.refusals import TooManyRefusals, authenticate_from
 from ivr.agents.sessions import SessionEnded
-from ivr.agents.transfers import BadTransfer, CallFinished, NotConfigured, NotWithAdvisor, TwilioFailure, UnknownPerson, UnknownTarget
-from ivr.web.clients import client_address, request_route
+from ivr.agents.transfers import (
+    BadTransfer,
+    CallFinished,
+    NotConfigured,
+    NotWithAdvisor,
+    TwilioFailure,
+    UnknownPerson,
+    UnknownTarget,
+)
 from ivr.runtime import current_runtime
+from ivr.web.clients import client_address, request_route
 
 log = logging.getLogger(__name__)
 bp = Blueprint("agent_api", __name__, url_prefix="/agent")
 
 HTTP_STATUS = {
-    BadToken: 401, AgentDisabled: 403, UnknownCall: 404, UnknownPerson: 404, UnknownTarget: 400,
-    BadTransfer: 400, CallFinished: 409, NotWithAdvisor: 409, TwilioFailure: 502, SessionEnded: 401,
-    NotConfigured: 503, TooManyRefusals: 429,
+    BadToken: 401,
+    AgentDisabled: 403,
+    UnknownCall: 404,
+    UnknownPerson: 404,
+    UnknownTarget: 400,
+    BadTransfer: 400,
+    CallFinished: 409,
+    NotWithAdvisor: 409,
+    TwilioFailure: 502,
+    SessionEnded: 401,
+    NotConfigured: 503,
+    TooManyRefusals: 429,
 }
 PRIVATE_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache", "X-Content-Type-Options": "nosniff"}
-
 
 
 def http_status(error: AgentError) -> int:
@@ -106,8 +123,20 @@ def transfer(call_sid: str):
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadTransfer('a JSON object is expected: {"target": ..., "language": ..., "cin": ...}')
-    done = transfers.transfer_call(current_runtime(), g.agent, call_sid, body.get("target"), body.get("language"),
-                                         body.get("cin"), request.url_root)
-    return jsonify(call_sid=done.call_sid, state=done.state, language=done.language,
-                   identity_verified=done.identity_verified, verified_by_agent=done.verified_by_agent,
-                   agent=g.agent.name)
+    done = transfers.transfer_call(
+        current_runtime(),
+        g.agent,
+        call_sid,
+        body.get("target"),
+        body.get("language"),
+        body.get("cin"),
+        request.url_root,
+    )
+    return jsonify(
+        call_sid=done.call_sid,
+        state=done.state,
+        language=done.language,
+        identity_verified=done.identity_verified,
+        verified_by_agent=done.verified_by_agent,
+        agent=g.agent.name,
+    )

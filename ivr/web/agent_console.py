@@ -4,6 +4,7 @@ Every answer forbids caching (pages show callers' context) and framing (clickjac
 cookie is Secure whenever the request came over HTTPS; refused tokens count against the client's
 address as the API's do.
 """
+
 from __future__ import annotations
 
 import functools
@@ -12,17 +13,28 @@ import hmac
 import logging
 import secrets
 
-from flask import (Blueprint, Flask, abort, current_app, flash, g, has_request_context, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    flash,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.sessions import SecureCookieSessionInterface
 
 from ivr.agents import accounts, sessions, transfers
 from ivr.agents.accounts import AgentError
 from ivr.agents.context import advisor_calls
 from ivr.agents.refusals import TooManyRefusals, authenticate_from
+from ivr.runtime import current_runtime
 from ivr.web.agent_api import PRIVATE_HEADERS, http_status
 from ivr.web.clients import client_address, request_route
-from ivr.runtime import current_runtime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("agent_console", __name__, url_prefix="/agent")
@@ -41,8 +53,9 @@ TARGET_NAMES = {
 CONSOLE_HEADERS = {
     **PRIVATE_HEADERS,
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
-                                "frame-ancestors 'none'; base-uri 'none'"),
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
     "Referrer-Policy": "no-referrer",
 }
 
@@ -67,7 +80,6 @@ def configure_sessions(app: Flask, secret: bytes) -> None:
     if str(app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     app.session_interface = SecureOverHttps()
-
 
 
 def csrf_token() -> str:
@@ -131,8 +143,9 @@ def login():
     if request.method == "GET":
         return render_template("agent/login.html")
     try:
-        agent = authenticate_from(current_runtime(), request.form.get("token", "").strip(), client_address(),
-                                  request_route())
+        agent = authenticate_from(
+            current_runtime(), request.form.get("token", "").strip(), client_address(), request_route()
+        )
     except TooManyRefusals as error:
         message = f"Too many wrong tokens were sent from your address: try again in {error.wait}."
         return render_template("agent/login.html", error=message), 429, {"Retry-After": str(error.retry_after)}
@@ -154,9 +167,13 @@ def logout():
 @bp.get("/console")
 @signed_in
 def console():
-    return render_template("agent/calls.html", agent=g.agent, calls=advisor_calls(current_runtime(), g.agent),
-                           targets=transfers.entry_points(current_runtime().flows),
-                           recent=accounts.recent_actions(current_runtime(), g.agent))
+    return render_template(
+        "agent/calls.html",
+        agent=g.agent,
+        calls=advisor_calls(current_runtime(), g.agent),
+        targets=transfers.entry_points(current_runtime().flows),
+        recent=accounts.recent_actions(current_runtime(), g.agent),
+    )
 
 
 @bp.post("/console/calls/<call_sid>/transfer")
@@ -164,12 +181,22 @@ def console():
 def transfer(call_sid: str):
     form = request.form
     try:
-        done = transfers.transfer_call(current_runtime(), g.agent, call_sid, form.get("target"), form.get("language"),
-                                             form.get("cin") or None, request.url_root)
+        done = transfers.transfer_call(
+            current_runtime(),
+            g.agent,
+            call_sid,
+            form.get("target"),
+            form.get("language"),
+            form.get("cin") or None,
+            request.url_root,
+        )
     except AgentError as error:
         flash(f"Call {call_sid} was not transferred: {error}", "error")
     else:
-        who = "identity verified by you" if done.verified_by_agent else (
-            "identity verified" if done.identity_verified else "identity not verified")
+        who = (
+            "identity verified by you"
+            if done.verified_by_agent
+            else ("identity verified" if done.identity_verified else "identity not verified")
+        )
         flash(f"Call {call_sid} sent to {done.state} in {LANGUAGE_NAMES[done.language]} ({who}).", "done")
     return redirect(url_for("agent_console.console"), 303)

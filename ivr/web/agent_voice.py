@@ -1,12 +1,13 @@
 """The voice webhook an agent's transfer redirects a live call to."""
+
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from ivr.callflow.service import RESUME_PATH, resume_call
-from ivr.web.signatures import require_twilio_signature
-from ivr.web.guards import apologise_on_fault, twiml_response
 from ivr.runtime import current_runtime
+from ivr.web.guards import apologise_on_fault, twiml_response
+from ivr.web.signatures import require_twilio_signature
 
 bp = Blueprint("agent_voice", __name__)
 

@@ -1,4 +1,5 @@
 """The web app: settings, the runtime the services share, and the blueprints of every web entry point."""
+
 from __future__ import annotations
 
 import logging
@@ -33,8 +34,15 @@ def create_web_app(test_config: dict | None = None) -> Flask:
     settings_module.check(app.config)
     runtime = build_runtime(app.config)
     app.extensions[EXTENSION_KEY] = runtime
-    for blueprint in (voice.bp, agent_voice.bp, sms_status.sms_webhooks, audio.audio, health.health, agent_api.bp,
-                      agent_console.bp):
+    for blueprint in (
+        voice.bp,
+        agent_voice.bp,
+        sms_status.sms_webhooks,
+        audio.audio,
+        health.health,
+        agent_api.bp,
+        agent_console.bp,
+    ):
         app.register_blueprint(blueprint)
     agent_console.configure_sessions(app, runtime.secret)
 
@@ -74,8 +82,9 @@ def build_runtime(config: dict) -> Runtime:
     catalog = Catalog.load()
     flows = FlowBook.load()
     checks.check(flows, catalog)
-    runtime = Runtime(settings=config, store=store, secret=secret.encode(), catalog=catalog, flows=flows,
-                      categories=load_categories())
+    runtime = Runtime(
+        settings=config, store=store, secret=secret.encode(), catalog=catalog, flows=flows, categories=load_categories()
+    )
     if "CLOCK" in config:
         runtime.clock = config["CLOCK"]
     runtime.extras["audio"] = start_library(config)  # None in say mode, or when espeak-ng is missing

@@ -1,4 +1,5 @@
 """Rendered prompts, as Twilio fetches them for <Play>: content-addressed, so cached for a year."""
+
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request

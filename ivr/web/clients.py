@@ -1,4 +1,5 @@
 """Who sent a request: the client's address as far as it can be trusted, and the route it asked for."""
+
 from __future__ import annotations
 
 import functools
@@ -36,8 +37,11 @@ def _trusted_proxy(peer: str) -> bool:
     """Tell whether the peer is a proxy whose X-Forwarded-For gunicorn's settings would believe."""
     if not _is_address(peer):
         return True  # a Unix socket: only local processes reach it
-    allowed = str(current_app.config.get("FORWARDED_ALLOW_IPS")
-                  or os.environ.get("FORWARDED_ALLOW_IPS") or DEFAULT_TRUSTED_PROXIES)
+    allowed = str(
+        current_app.config.get("FORWARDED_ALLOW_IPS")
+        or os.environ.get("FORWARDED_ALLOW_IPS")
+        or DEFAULT_TRUSTED_PROXIES
+    )
     if "*" in (entry.strip() for entry in allowed.split(",")):
         return True
     address = ipaddress.ip_address(peer)

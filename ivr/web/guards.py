@@ -1,10 +1,11 @@
 """What a webhook answers Twilio when something fails inside: never a 500."""
+
 from __future__ import annotations
 
 import functools
 import logging
 
-from flask import Flask, Response, abort, current_app, request
+from flask import Flask, Response, abort, request
 from werkzeug.exceptions import HTTPException
 
 from ivr.callflow import service
@@ -30,8 +31,12 @@ def guarded(answer_on_fault):
             except HTTPException:
                 raise
             except Exception:
-                log.exception("webhook %s failed (CallSid %s, MessageSid %s)", request.path,
-                              request.form.get("CallSid"), request.form.get("MessageSid"))
+                log.exception(
+                    "webhook %s failed (CallSid %s, MessageSid %s)",
+                    request.path,
+                    request.form.get("CallSid"),
+                    request.form.get("MessageSid"),
+                )
                 return answer_on_fault()
 
         return run

@@ -1,11 +1,13 @@
 """Health check for load balancers and monitoring: is the database answering?"""
+
 from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app
-from ivr.runtime import current_runtime
+from flask import Blueprint
 from sqlalchemy.exc import SQLAlchemyError
+
+from ivr.runtime import current_runtime
 
 health = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

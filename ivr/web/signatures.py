@@ -1,4 +1,5 @@
 """Check that a webhook really comes from Twilio (X-Twilio-Signature)."""
+
 from __future__ import annotations
 
 import functools
@@ -42,8 +43,11 @@ def require_twilio_signature(view):
             abort(403)
         repeated = repeated_with_different_values(request.form) + repeated_with_different_values(request.args)
         if repeated:
-            log.warning("refused a signed webhook on %s giving %s more than one value", request.path,
-                        ", ".join(name[:40] for name in repeated[:5]))
+            log.warning(
+                "refused a signed webhook on %s giving %s more than one value",
+                request.path,
+                ", ".join(name[:40] for name in repeated[:5]),
+            )
             abort(400)
         return view(*args, **kwargs)
 

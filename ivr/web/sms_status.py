@@ -1,12 +1,13 @@
 """Twilio's SMS delivery reports (the status callback of each credentials SMS)."""
+
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
-from ivr.web.signatures import require_twilio_signature
+from ivr.runtime import current_runtime
 from ivr.sms.outbox import record_status
 from ivr.web.guards import acknowledge_on_fault
-from ivr.runtime import current_runtime
+from ivr.web.signatures import require_twilio_signature
 
 sms_webhooks = Blueprint("sms_webhooks", __name__)
 

@@ -1,15 +1,15 @@
 """Voice webhooks: parse Twilio's parameters, call the call services, answer TwiML."""
+
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, request
 
 from ivr.callflow import service
-from ivr.web.signatures import require_twilio_signature
-from ivr.web.guards import acknowledge_on_fault, apologise_on_fault, twiml_response
 from ivr.runtime import current_runtime
+from ivr.web.guards import acknowledge_on_fault, apologise_on_fault, twiml_response
+from ivr.web.signatures import require_twilio_signature
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
-
 
 
 @bp.post("/incoming")
@@ -17,7 +17,9 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 @apologise_on_fault
 def incoming():
     form = request.form
-    return twiml_response(service.start_call(current_runtime(), form.get("CallSid", ""), form.get("From", ""), form.get("To", "")))
+    return twiml_response(
+        service.start_call(current_runtime(), form.get("CallSid", ""), form.get("From", ""), form.get("To", ""))
+    )
 
 
 @bp.post("/step")
@@ -26,7 +28,9 @@ def incoming():
 def step():
     form = request.form
     event = service.CallerEvent(digits=form.get("Digits"), dial_status=form.get("DialCallStatus"))
-    return twiml_response(service.continue_call(current_runtime(), form.get("CallSid", ""), request.args.get("seq", type=int), event))
+    return twiml_response(
+        service.continue_call(current_runtime(), form.get("CallSid", ""), request.args.get("seq", type=int), event)
+    )
 
 
 @bp.post("/status")

@@ -1,4 +1,5 @@
 """Helpers for driving whole calls: reach a point of the flows, and read what was said."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,8 +7,8 @@ from sqlalchemy import select
 
 from ivr.factory import create_app
 from ivr.runtime import runtime_of
-from ivr.store.models import CallEvent, CallSession
 from ivr.speech.values import prompt_text
+from ivr.store.models import CallEvent, CallSession
 
 LANGUAGE_KEYS = {"ar": "1", "fr": "2"}
 
@@ -35,8 +36,13 @@ class Voice:
     def steps(self, caller) -> list[CallEvent]:
         with self.rt.store.transaction() as db:
             session_id = db.scalar(select(CallSession.id).where(CallSession.call_sid == caller.call_sid))
-            return list(db.scalars(select(CallEvent).where(
-                CallEvent.call_session_id == session_id, CallEvent.kind == "step").order_by(CallEvent.id)))
+            return list(
+                db.scalars(
+                    select(CallEvent)
+                    .where(CallEvent.call_session_id == session_id, CallEvent.kind == "step")
+                    .order_by(CallEvent.id)
+                )
+            )
 
     def session(self, caller) -> CallSession:
         with self.rt.store.transaction() as db:

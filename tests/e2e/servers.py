@@ -3,6 +3,7 @@
 The processes run on the interpreter running the tests (`sys.executable -m gunicorn`), so the tests
 run from any virtual environment or none.
 """
+
 from __future__ import annotations
 
 import os
@@ -45,12 +46,17 @@ def bound_socket(port: int = 0) -> socket.socket:
 class Process:
     """A child process of the tests, its output in a log file, stopped with SIGTERM."""
 
-    def __init__(self, command: list[str], environment: dict[str, str], log_path: Path,
-                 pass_fds: tuple[int, ...] = ()):
+    def __init__(self, command: list[str], environment: dict[str, str], log_path: Path, pass_fds: tuple[int, ...] = ()):
         self.log_path = log_path
         self._log = log_path.open("wb")
-        self.popen = subprocess.Popen(command, cwd=PROJECT_DIR, env={**os.environ, **environment},
-                                      stdout=self._log, stderr=subprocess.STDOUT, pass_fds=pass_fds)
+        self.popen = subprocess.Popen(
+            command,
+            cwd=PROJECT_DIR,
+            env={**os.environ, **environment},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            pass_fds=pass_fds,
+        )
 
     def stop(self, timeout: float = 60.0) -> int:
         """Ask the process to end (SIGTERM), wait for it, and return its exit status."""
@@ -85,11 +91,20 @@ class Server(Process):
         listener = bound_socket()
         self.port = listener.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
-                   "--bind", f"fd://{listener.fileno()}", app]
+        command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "gunicorn.conf.py",
+            "--bind",
+            f"fd://{listener.fileno()}",
+            app,
+        ]
         try:
-            super().__init__(command, {**environment, "WEB_CONCURRENCY": str(workers)}, log_path,
-                             pass_fds=(listener.fileno(),))
+            super().__init__(
+                command, {**environment, "WEB_CONCURRENCY": str(workers)}, log_path, pass_fds=(listener.fileno(),)
+            )
         finally:
             listener.close()  # gunicorn has its own copy: once it exits, connections are refused
 
@@ -101,8 +116,12 @@ class Server(Process):
             return requests.get(self.url + "/health", timeout=10).status_code
 
         # A server still starting refuses connections, or accepts one and answers late (busy machine).
-        wait_until(answers, f"the server on {self.url} to answer /health",
-                   ignoring=(requests.ConnectionError, requests.Timeout), describe=self.log)
+        wait_until(
+            answers,
+            f"the server on {self.url} to answer /health",
+            ignoring=(requests.ConnectionError, requests.Timeout),
+            describe=self.log,
+        )
 
     def health(self) -> int:
         return requests.get(self.url + "/health", timeout=30).status_code
@@ -132,7 +151,7 @@ class AlternatingHttpTransport:
         server = self.server_urls[self._next % len(self.server_urls)]
         self._next += 1
         self.sent_to.append(server)
-        target = server + url[len(self.public_base):] if url.startswith(self.public_base) else url
+        target = server + url[len(self.public_base) :] if url.startswith(self.public_base) else url
         return self.http.send(method, target, params, {**headers, **self.extra_headers})
 
 
@@ -157,7 +176,7 @@ class TcpProxy:
         netloc = (credentials + "@" if credentials else "") + f"127.0.0.1:{self.port}"
         return parts._replace(netloc=netloc).geturl()
 
-    def start(self) -> "TcpProxy":
+    def start(self) -> TcpProxy:
         """Listen and relay every connection."""
         listener = self._bound
         listener.listen(64)
@@ -199,7 +218,7 @@ class TcpProxy:
             for source, sink in ((client, server), (server, client)):
                 threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
 
-    def __enter__(self) -> "TcpProxy":
+    def __enter__(self) -> TcpProxy:
         return self.start()
 
     def __exit__(self, *_exc) -> None:

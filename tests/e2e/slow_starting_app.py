@@ -1,5 +1,6 @@
 """A WSGI app whose workers start later than a request's time-out, as servers migrating one database on a busy
 machine do: gunicorn already listens, and the first requests wait in its backlog (tests/e2e/test_starting_servers.py)."""
+
 import time
 
 STARTS_AFTER = 15.0  # seconds: more than the 10 s a /health request of the tests waits for an answer

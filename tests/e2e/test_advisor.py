@@ -1,4 +1,5 @@
 """Transfer to an advisor: <Dial> the call centre within opening hours, say the hours outside them."""
+
 from datetime import datetime
 
 import pytest
@@ -41,6 +42,7 @@ def ends_with_hangup(turn) -> bool:
 
 
 # Within opening hours.
+
 
 def test_within_opening_hours_the_caller_is_dialled_through_to_the_call_centre(app, phone, voice):
     caller = phone()
@@ -97,8 +99,12 @@ def test_the_transfer_reason_and_state_are_recorded_for_the_agent(phone, voice):
 
 # Outside opening hours.
 
-@pytest.mark.parametrize("moment", [SUNDAY_11H, WEDNESDAY_20H, WEDNESDAY_16H30, WEDNESDAY_8H29],
-                         ids=["sunday", "evening", "at_closing_time", "just_before_opening"])
+
+@pytest.mark.parametrize(
+    "moment",
+    [SUNDAY_11H, WEDNESDAY_20H, WEDNESDAY_16H30, WEDNESDAY_8H29],
+    ids=["sunday", "evening", "at_closing_time", "just_before_opening"],
+)
 def test_outside_opening_hours_the_caller_hears_the_hours_and_nobody_is_dialled(phone, voice, clock, moment):
     clock.now = moment
     caller = phone()
@@ -147,6 +153,7 @@ def test_misses_outside_opening_hours_end_with_the_hours_not_a_dial(phone, voice
 
 
 # Configurable opening hours.
+
 
 def test_advisor_hours_are_configurable(app_with, clock, voice):
     app = app_with(ADVISOR_HOURS="mon-sat 09:00-13:00")

@@ -1,4 +1,5 @@
 """Opening hours with several ranges, Morocco's public holidays and an operator's closed dates, heard in a call."""
+
 from datetime import datetime
 
 from ivr.simulator.caller import SimulatedCaller
@@ -62,5 +63,7 @@ def test_the_closed_message_says_every_range(app_with, clock):
     clock.now = datetime(2026, 11, 28, 12, 0)  # Saturday 13:00 in Casablanca
     _, turn = ask_for_an_advisor(app)
     assert dials(turn) == []
-    assert ("Vous appelez en dehors de nos horaires. Nos conseillers vous répondent du lundi au vendredi, "
-            "de 8 heures 30 à 16 heures 30, et le samedi, de 9 heures à midi.") in turn.heard_text()
+    assert (
+        "Vous appelez en dehors de nos horaires. Nos conseillers vous répondent du lundi au vendredi, "
+        "de 8 heures 30 à 16 heures 30, et le samedi, de 9 heures à midi."
+    ) in turn.heard_text()

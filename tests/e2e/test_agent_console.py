@@ -1,4 +1,5 @@
 """The agents' console in a real headless browser (Debian's chromium driven by Playwright)."""
+
 import shutil
 from pathlib import Path
 
@@ -13,9 +14,13 @@ from .conftest import choose, identify
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
-playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not shutil.which("chromium"),
-                                reason=f"Debian's chromium is not installed ({CHROMIUM}): apt-get install chromium")
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
+)
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() and not shutil.which("chromium"),
+    reason=f"Debian's chromium is not installed ({CHROMIUM}): apt-get install chromium",
+)
 
 
 @pytest.fixture
@@ -29,8 +34,9 @@ def browser():
 @pytest.fixture
 def disputing_caller(served_app, twilio_api, people):
     """AMINA calls over HTTP, proves who she is and disputes her category: she waits for an advisor."""
-    caller = SimulatedCaller.over_http(served_app, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID,
-                                       from_number="+212600246810")
+    caller = SimulatedCaller.over_http(
+        served_app, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, from_number="+212600246810"
+    )
     choose(caller, "fr", "1")
     identify(caller, AMINA)
     assert caller.press("2").dial is not None
@@ -38,8 +44,9 @@ def disputing_caller(served_app, twilio_api, people):
     return caller
 
 
-def test_an_agent_signs_in_sees_the_waiting_call_and_transfers_it(served_app, browser, rt, disputing_caller, twilio_api,
-                                                                 voice):
+def test_an_agent_signs_in_sees_the_waiting_call_and_transfers_it(
+    served_app, browser, rt, disputing_caller, twilio_api, voice
+):
     token = new_agent(rt, "Fatima")
     page = browser.new_page()
     page.goto(f"{served_app}/agent/console")

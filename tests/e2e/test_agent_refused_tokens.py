@@ -1,13 +1,14 @@
 """Refused agent tokens leave a trace without the token, and too many from one address are turned away."""
+
 import logging
 
 import pytest
 from sqlalchemy import select
 
 from ivr.agents import accounts
-from ivr.store.agent_models import AgentTokenRefusal
 from ivr.agents.accounts import token_digest
 from ivr.agents.refusals import LIMIT
+from ivr.store.agent_models import AgentTokenRefusal
 from tests.agent_support import csrf_of, new_agent, sign_in
 from tests.concurrency import all_at_once
 from tests.databases import stored_bytes
@@ -40,14 +41,17 @@ def refusals(rt) -> list[AgentTokenRefusal]:
         return list(db.scalars(select(AgentTokenRefusal).order_by(AgentTokenRefusal.id)))
 
 
-def test_a_wrong_token_is_logged_and_recorded_with_address_route_and_time_but_never_the_token(app, rt, clock,
-                                                                                            caplog):
+def test_a_wrong_token_is_logged_and_recorded_with_address_route_and_time_but_never_the_token(app, rt, clock, caplog):
     caplog.set_level(logging.INFO)
     answer = api_get(app, WRONG)
     assert answer.status_code == 401 and answer.get_json()["error"] == "bad_token"
     [refusal] = refusals(rt)
     assert (refusal.at, refusal.address, refusal.route, refusal.reason) == (
-        clock.now, ATTACKER, "GET /agent/calls", "bad_token")
+        clock.now,
+        ATTACKER,
+        "GET /agent/calls",
+        "bad_token",
+    )
     logged = [r.getMessage() for r in caplog.records if "agent token refused" in r.getMessage()]
     assert logged == [f"agent token refused (bad_token): GET /agent/calls from {ATTACKER}"]
     for secret in (WRONG, WRONG[4:], token_digest(WRONG)):
@@ -66,7 +70,8 @@ def test_a_request_without_any_token_is_refused_but_not_recorded(app, rt):
 
 
 def test_the_eleventh_wrong_token_from_one_address_is_answered_429_and_so_is_a_right_one_until_the_window_passes(
-        app, rt, clock, token):
+    app, rt, clock, token
+):
     for _ in range(LIMIT):
         assert api_get(app, WRONG).status_code == 401
     turned_away = api_get(app, WRONG)
@@ -74,7 +79,8 @@ def test_the_eleventh_wrong_token_from_one_address_is_answered_429_and_so_is_a_r
     assert turned_away.headers["Retry-After"] == "900"
     assert turned_away.get_json() == {
         "error": "too_many_refused_tokens",
-        "message": "too many wrong agent tokens from this address: try again in 15 minutes"}
+        "message": "too many wrong agent tokens from this address: try again in 15 minutes",
+    }
     assert api_get(app, token).status_code == 429
     assert api_get(app, token, address=COLLEAGUE).status_code == 200
     clock.advance(minutes=14)

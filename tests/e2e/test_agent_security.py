@@ -1,4 +1,5 @@
 """Agents' security: tokens, disabled agents, CSRF on the console, and no CIN or birth date for an agent."""
+
 import json
 import logging
 
@@ -7,8 +8,7 @@ from sqlalchemy import select
 
 from ivr.agents import accounts
 from ivr.store.models import CallEvent, PreRegistration
-from tests.agent_support import (AgentApi, agent_actions, call_session, csrf_of, new_agent, reach_the_advisor,
-                                 sign_in)
+from tests.agent_support import AgentApi, agent_actions, call_session, csrf_of, new_agent, reach_the_advisor, sign_in
 from tests.conftest import AMINA
 
 from .conftest import choose, identify
@@ -45,14 +45,25 @@ def api_requests(api: AgentApi, call_sid: str):
 
 # The API's token.
 
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer "}, {"Authorization": "Bearer agt_not-a-token"},
-                                     {"Authorization": "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="}])
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Bearer agt_not-a-token"},
+        {"Authorization": "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="},
+    ],
+)
 def test_a_request_without_a_valid_token_is_refused_with_a_401(app, caller, twilio_api, headers):
     client = app.test_client()
-    for answer in (client.get("/agent/calls", headers=headers),
-                   client.get(f"/agent/calls/{caller.call_sid}", headers=headers),
-                   client.post(f"/agent/calls/{caller.call_sid}/transfer", headers=headers,
-                               json={"target": "menu", "language": "fr"})):
+    for answer in (
+        client.get("/agent/calls", headers=headers),
+        client.get(f"/agent/calls/{caller.call_sid}", headers=headers),
+        client.post(
+            f"/agent/calls/{caller.call_sid}/transfer", headers=headers, json={"target": "menu", "language": "fr"}
+        ),
+    ):
         assert answer.status_code == 401 and answer.json["error"] == "bad_token"
         assert answer.headers["WWW-Authenticate"].startswith("Bearer")
     assert twilio_api.call_updates == []
@@ -68,6 +79,7 @@ def test_a_disabled_agents_token_is_refused_with_a_403(app, rt, caller, twilio_a
 
 
 # The console's session and CSRF token.
+
 
 def test_the_console_sends_a_visitor_without_a_session_to_the_login(app):
     answer = app.test_client().get("/agent/console")
@@ -109,8 +121,11 @@ def test_a_transfer_form_with_the_csrf_token_transfers_the_call_and_says_so(app,
     sign_in(client, token)
     page = client.get("/agent/console")
     assert caller.call_sid in page.get_data(as_text=True)
-    answer = client.post(f"/agent/console/calls/{caller.call_sid}/transfer", follow_redirects=True,
-                         data={"target": "menu.choose", "language": "fr", "csrf_token": csrf_of(page)})
+    answer = client.post(
+        f"/agent/console/calls/{caller.call_sid}/transfer",
+        follow_redirects=True,
+        data={"target": "menu.choose", "language": "fr", "csrf_token": csrf_of(page)},
+    )
     assert f"Call {caller.call_sid} sent to menu.choose" in answer.get_data(as_text=True)
     assert [u["call_sid"] for u in twilio_api.call_updates] == [caller.call_sid]
     assert [(a.kind, a.outcome) for a in agent_actions(rt, caller.call_sid)] == [("transfer", "redirected")]
@@ -121,8 +136,10 @@ def test_a_disabled_agents_console_session_stops_working(app, rt, caller, twilio
     sign_in(client, token)
     csrf = csrf_of(client.get("/agent/console"))
     accounts.disable_agent(rt, "Fatima")
-    answer = client.post(f"/agent/console/calls/{caller.call_sid}/transfer",
-                         data={"target": "menu.choose", "language": "fr", "csrf_token": csrf})
+    answer = client.post(
+        f"/agent/console/calls/{caller.call_sid}/transfer",
+        data={"target": "menu.choose", "language": "fr", "csrf_token": csrf},
+    )
     assert answer.status_code == 403
     assert client.get("/agent/console").status_code == 302
     assert twilio_api.call_updates == []
@@ -139,6 +156,7 @@ def test_logins_and_logouts_are_audited_with_the_agent(app, rt, token):
 
 # No CIN or birth date for an agent, nor in what an agent's action leaves behind.
 
+
 def stored_digests(rt) -> list[str]:
     with rt.store.transaction() as db:
         person = db.scalars(select(PreRegistration).where(PreRegistration.first_name == "Amina")).one()
@@ -149,15 +167,17 @@ def test_an_agent_reads_a_verified_callers_name_but_no_cin_or_birth_date(app, rt
     api = AgentApi(app, token)
     client = app.test_client()
     sign_in(client, token)
-    pages = [api.calls().get_data(as_text=True), api.call(verified_caller.call_sid).get_data(as_text=True),
-             client.get("/agent/console").get_data(as_text=True)]
+    pages = [
+        api.calls().get_data(as_text=True),
+        api.call(verified_caller.call_sid).get_data(as_text=True),
+        client.get("/agent/console").get_data(as_text=True),
+    ]
     assert all("FICTIF" in page for page in pages)
     for secret in (*CLEAR_VALUES, *stored_digests(rt)):
         assert not any(secret in page for page in pages), secret
 
 
-def test_the_cin_an_agent_types_reaches_no_audit_trail_and_no_log(app, rt, verified_caller, twilio_api, token,
-                                                                   caplog):
+def test_the_cin_an_agent_types_reaches_no_audit_trail_and_no_log(app, rt, verified_caller, twilio_api, token, caplog):
     digests = stored_digests(rt)
     caplog.set_level(logging.DEBUG)
     for name in list(logging.root.manager.loggerDict):
@@ -167,8 +187,16 @@ def test_the_cin_an_agent_types_reaches_no_audit_trail_and_no_log(app, rt, verif
     assert api.transfer(verified_caller.call_sid, target="menu", language="fr", cin="AB734591").status_code == 200
     client = app.test_client()
     sign_in(client, token)
-    client.post(f"/agent/console/calls/{verified_caller.call_sid}/transfer", follow_redirects=True, data={
-        "target": "menu", "language": "fr", "cin": "AB734591", "csrf_token": csrf_of(client.get("/agent/console"))})
+    client.post(
+        f"/agent/console/calls/{verified_caller.call_sid}/transfer",
+        follow_redirects=True,
+        data={
+            "target": "menu",
+            "language": "fr",
+            "cin": "AB734591",
+            "csrf_token": csrf_of(client.get("/agent/console")),
+        },
+    )
     with rt.store.transaction() as db:
         events = [(e.state, e.detail) for e in db.scalars(select(CallEvent))]
     trails = json.dumps([events, [(a.outcome, a.detail) for a in agent_actions(rt)]], ensure_ascii=False)
@@ -181,10 +209,15 @@ def test_the_cin_an_agent_types_reaches_no_audit_trail_and_no_log(app, rt, verif
 
 # What the browser is told: no caching, no framing, no markup from a caller.
 
+
 def test_console_pages_forbid_caching_and_framing(app, token):
     client = app.test_client()
-    answers = [client.get("/agent/login"), sign_in(client, token), client.get("/agent/console"),
-               client.post("/agent/logout")]  # the last one is refused: no CSRF token
+    answers = [
+        client.get("/agent/login"),
+        sign_in(client, token),
+        client.get("/agent/console"),
+        client.post("/agent/logout"),
+    ]  # the last one is refused: no CSRF token
     assert answers[-1].status_code == 400
     for answer in answers:
         assert answer.headers["Cache-Control"] == "no-store"
@@ -215,6 +248,7 @@ def test_a_callers_number_is_shown_as_text_not_markup(app, phone, twilio_api, to
 
 # Reading a call's context is audited like every agent action.
 
+
 def test_every_read_of_a_calls_context_is_audited_with_the_agent(app, rt, caller, token):
     api = AgentApi(app, token)
     api.calls()
@@ -223,8 +257,11 @@ def test_every_read_of_a_calls_context_is_audited_with_the_agent(app, rt, caller
     sign_in(client, token)
     client.get("/agent/console")
     reads = [(a.agent_id, a.outcome, a.call_sid, a.detail) for a in agent_actions(rt) if a.kind == "read"]
-    assert reads == [(1, "listed", None, {"calls": [caller.call_sid]}), (1, "shown", caller.call_sid, {}),
-                     (1, "listed", None, {"calls": [caller.call_sid]})]
+    assert reads == [
+        (1, "listed", None, {"calls": [caller.call_sid]}),
+        (1, "shown", caller.call_sid, {}),
+        (1, "listed", None, {"calls": [caller.call_sid]}),
+    ]
 
 
 def test_the_consoles_latest_actions_list_transfers_not_reads(app, rt, caller, token):
@@ -236,6 +273,7 @@ def test_the_consoles_latest_actions_list_transfers_not_reads(app, rt, caller, t
 
 
 # Errors name no internals.
+
 
 def test_an_unexpected_failure_is_a_json_500_that_names_no_internals(app, caller, token, monkeypatch):
     def broken(*args):

@@ -1,4 +1,5 @@
 """The console's sessions: a new one at each sign-in, ended by sign-out, 30 idle minutes or 10 hours."""
+
 import pytest
 
 from tests.agent_support import agent_actions, call_session, csrf_of, new_agent, reach_the_advisor, sign_in
@@ -51,8 +52,10 @@ def test_a_transfer_form_sent_after_the_session_ended_is_refused(client, clock, 
     reach_the_advisor(caller, twilio_api)
     csrf = csrf_of(client.get("/agent/console"))
     clock.advance(minutes=31)
-    answer = client.post(f"/agent/console/calls/{caller.call_sid}/transfer",
-                         data={"target": "menu.choose", "language": "fr", "csrf_token": csrf})
+    answer = client.post(
+        f"/agent/console/calls/{caller.call_sid}/transfer",
+        data={"target": "menu.choose", "language": "fr", "csrf_token": csrf},
+    )
     assert answer.status_code == 401
     assert twilio_api.call_updates == []
     assert call_session(rt, caller.call_sid).state == "connect"

@@ -4,10 +4,17 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.agent_support import (AgentApi, agent_actions, agent_events, call_session, follow_the_redirect,
-                                 new_agent, reach_the_advisor)
-from tests.conftest import AMINA
+from tests.agent_support import (
+    AgentApi,
+    agent_actions,
+    agent_events,
+    call_session,
+    follow_the_redirect,
+    new_agent,
+    reach_the_advisor,
+)
 from tests.concurrency import all_at_once
+from tests.conftest import AMINA
 
 from .conftest import choose, complete, identify
 
@@ -34,14 +41,22 @@ def dispute_the_category(caller, twilio_api, person=AMINA):
 
 # The redirect and where the caller lands.
 
+
 def test_a_transfer_updates_the_live_calls_url_through_twilios_rest_api(api, caller, twilio_api, rt):
     answer = api.transfer(caller.call_sid, target="menu.choose", language="fr")
     assert answer.status_code == 200, answer.json
-    assert answer.json == {"call_sid": caller.call_sid, "state": "menu.choose", "language": "fr", "agent": "Fatima",
-                           "identity_verified": False, "verified_by_agent": False}
+    assert answer.json == {
+        "call_sid": caller.call_sid,
+        "state": "menu.choose",
+        "language": "fr",
+        "agent": "Fatima",
+        "identity_verified": False,
+        "verified_by_agent": False,
+    }
     seq = call_session(rt, caller.call_sid).seq
-    assert twilio_api.call_updates == [{"call_sid": caller.call_sid, "method": "POST",
-                                        "url": f"http://localhost/voice/resume?seq={seq}"}]
+    assert twilio_api.call_updates == [
+        {"call_sid": caller.call_sid, "method": "POST", "url": f"http://localhost/voice/resume?seq={seq}"}
+    ]
 
 
 def test_the_callers_next_webhook_lands_in_the_asked_state(api, caller, twilio_api, voice, rt):
@@ -63,8 +78,9 @@ def test_a_flow_name_sends_the_call_to_the_flows_first_state(api, caller, twilio
     assert (session.flow, session.state, session.language) == ("identity", "ask_cin", "ar")
 
 
-def test_an_identity_the_agent_checked_counts_as_verified_through_to_the_sms(api, caller, twilio_api, voice, rt,
-                                                                             deliver_sms):
+def test_an_identity_the_agent_checked_counts_as_verified_through_to_the_sms(
+    api, caller, twilio_api, voice, rt, deliver_sms
+):
     answer = api.transfer(caller.call_sid, target="category.confirm", language="fr", cin="AB734591")
     assert answer.status_code == 200
     assert answer.json["identity_verified"] and answer.json["verified_by_agent"]
@@ -81,25 +97,36 @@ def test_the_call_audit_trail_says_the_agent_verified_the_identity_and_names_the
     api.transfer(caller.call_sid, target="category", language="fr", cin="ab 734591")
     [event] = agent_events(rt, caller.call_sid)
     assert event.state == "category.confirm"
-    assert event.detail == {"agent": "Fatima", "agent_id": 1, "from_state": "advisor.connect", "language": "fr",
-                            "identity": "verified by agent Fatima"}
+    assert event.detail == {
+        "agent": "Fatima",
+        "agent_id": 1,
+        "from_state": "advisor.connect",
+        "language": "fr",
+        "identity": "verified by agent Fatima",
+    }
 
 
 def test_the_agents_audit_trail_records_the_transfer(api, caller, twilio_api, rt):
     api.transfer(caller.call_sid, target="category", language="fr", cin="AB734591")
     [action] = agent_actions(rt, caller.call_sid)
     assert (action.agent_id, action.kind, action.outcome) == (1, "transfer", "redirected")
-    assert action.detail == {"target": "category", "language": "fr", "agent_identified_person": True,
-                             "state": "category.confirm"}
+    assert action.detail == {
+        "target": "category",
+        "language": "fr",
+        "agent_identified_person": True,
+        "state": "category.confirm",
+    }
 
 
-def test_a_registered_caller_can_be_sent_straight_to_credential_delivery(app, phone, twilio_api, people, voice, rt,
-                                                                        deliver_sms):
+def test_a_registered_caller_can_be_sent_straight_to_credential_delivery(
+    app, phone, twilio_api, people, voice, rt, deliver_sms
+):
     complete(phone("+212600000010"), AMINA)
     caller = phone("+212600000011")
     reach_the_advisor(caller, twilio_api)
-    answer = AgentApi(app, new_agent(rt)).transfer(caller.call_sid, target="credentials.deliver", language="ar",
-                                                   cin="AB734591")
+    answer = AgentApi(app, new_agent(rt)).transfer(
+        caller.call_sid, target="credentials.deliver", language="ar", cin="AB734591"
+    )
     assert answer.status_code == 200
     turn = follow_the_redirect(caller, twilio_api)
     assert voice.said(caller) == ["credentials.sent"]
@@ -107,8 +134,9 @@ def test_a_registered_caller_can_be_sent_straight_to_credential_delivery(app, ph
     assert [sms["to"] for sms in deliver_sms()] == [AMINA.mobile, AMINA.mobile]
 
 
-def test_a_caller_who_proved_their_identity_keeps_it_without_a_cin_from_the_agent(api, phone, twilio_api, people,
-                                                                                 voice, rt):
+def test_a_caller_who_proved_their_identity_keeps_it_without_a_cin_from_the_agent(
+    api, phone, twilio_api, people, voice, rt
+):
     caller = phone()
     dispute_the_category(caller, twilio_api)
     answer = api.transfer(caller.call_sid, target="completion.check_mobile", language="fr")
@@ -138,6 +166,7 @@ def test_the_redirect_webhook_does_nothing_for_a_call_no_agent_transferred(phone
 
 # What the agent reads.
 
+
 def test_the_agent_reads_why_a_caller_reached_the_advisors(api, phone, twilio_api, people):
     caller = phone("+212600555666")
     dispute_the_category(caller, twilio_api)
@@ -147,8 +176,12 @@ def test_the_agent_reads_why_a_caller_reached_the_advisors(api, phone, twilio_ap
     assert listed["transfer_reason"] == "category_disputed"
     assert listed["state_reached"] == "category.disputed"
     assert listed["language"] == "fr" and listed["identity_verified"] is True and listed["with_advisor"] is True
-    assert listed["person"] == {"name": "Amina FICTIF", "category": "medecin", "mobile": "•••• 4578",
-                                "registered": False}
+    assert listed["person"] == {
+        "name": "Amina FICTIF",
+        "category": "medecin",
+        "mobile": "•••• 4578",
+        "registered": False,
+    }
 
 
 def test_a_caller_who_asked_for_an_advisor_before_any_check_is_listed_unverified(api, caller):
@@ -170,6 +203,7 @@ def test_an_ended_call_leaves_the_advisors_list(api, caller):
 
 
 # Clear errors.
+
 
 def error_of(answer) -> tuple[int, str | None]:
     return answer.status_code, answer.json.get("error")
@@ -194,12 +228,14 @@ def test_a_call_twilio_says_has_ended_is_a_409_and_its_session_is_left_as_it_was
     before = call_session(rt, caller.call_sid)
     assert error_of(api.transfer(caller.call_sid, target="menu", language="fr")) == (409, "call_finished")
     after = call_session(rt, caller.call_sid)
-    assert (after.flow, after.state, after.seq) == (before.flow, before.state, before.seq) == ("advisor", "connect",
-                                                                                             before.seq)
+    assert (
+        (after.flow, after.state, after.seq)
+        == (before.flow, before.state, before.seq)
+        == ("advisor", "connect", before.seq)
+    )
 
 
-def test_a_call_already_transferred_is_a_409_and_stays_where_the_first_agent_sent_it(app, api, caller, twilio_api,
-                                                                                   rt):
+def test_a_call_already_transferred_is_a_409_and_stays_where_the_first_agent_sent_it(app, api, caller, twilio_api, rt):
     assert api.transfer(caller.call_sid, target="menu", language="fr").status_code == 200
     second = AgentApi(app, new_agent(rt, "Karim")).transfer(caller.call_sid, target="identity", language="ar")
     assert error_of(second) == (409, "not_with_advisor") and "menu.choose" in second.json["message"]
@@ -219,8 +255,12 @@ def test_a_call_in_self_service_is_no_agents_to_take(api, phone, twilio_api, rt)
 
 def test_two_agents_transferring_one_call_at_once_redirect_it_once(app, api, caller, twilio_api, rt):
     agents_apis = [api, AgentApi(app, new_agent(rt, "Karim"))]
-    answers = all_at_once([lambda agent_api=agent_api: error_of(agent_api.transfer(
-        caller.call_sid, target="menu", language="fr")) for agent_api in agents_apis])
+    answers = all_at_once(
+        [
+            lambda agent_api=agent_api: error_of(agent_api.transfer(caller.call_sid, target="menu", language="fr"))
+            for agent_api in agents_apis
+        ]
+    )
     assert sorted(answers) == [(200, None), (409, "not_with_advisor")]
     assert len(twilio_api.call_updates) == 1
     assert len(agent_events(rt, caller.call_sid)) == 1
@@ -246,8 +286,10 @@ def test_the_unknown_target_error_lists_where_a_call_can_be_sent(api, caller):
     assert "credentials.deliver" in message and "menu.choose" in message
 
 
-@pytest.mark.parametrize("body", [{"target": "menu"}, {"target": "menu", "language": "en"},
-                                  {"target": "menu", "language": "fr", "cin": 734591}])
+@pytest.mark.parametrize(
+    "body",
+    [{"target": "menu"}, {"target": "menu", "language": "en"}, {"target": "menu", "language": "fr", "cin": 734591}],
+)
 def test_a_missing_or_wrong_field_is_a_400(api, caller, body):
     assert error_of(api.transfer(caller.call_sid, **body)) == (400, "bad_request")
 
@@ -269,7 +311,9 @@ def test_credential_delivery_needs_a_completed_registration(api, caller):
 
 def test_a_cin_in_no_pre_registration_is_a_404_and_a_malformed_one_a_400(api, caller):
     assert error_of(api.transfer(caller.call_sid, target="category", language="fr", cin="ZZ999999")) == (
-        404, "unknown_person")
+        404,
+        "unknown_person",
+    )
     assert error_of(api.transfer(caller.call_sid, target="category", language="fr", cin="12")) == (400, "bad_request")
 
 
@@ -294,8 +338,9 @@ def test_a_twilio_that_cannot_be_reached_is_a_502(app_unreachable_twilio, twilio
 
 @pytest.fixture
 def app_unreachable_twilio(settings, twilio_api):
-    with an_agent_and_a_caller_at_the_advisor({**settings, "TWILIO_API_BASE_URL": "http://127.0.0.1:9"},
-                                              twilio_api) as pair:
+    with an_agent_and_a_caller_at_the_advisor(
+        {**settings, "TWILIO_API_BASE_URL": "http://127.0.0.1:9"}, twilio_api
+    ) as pair:
         yield pair
 
 
@@ -317,9 +362,14 @@ def an_agent_and_a_caller_at_the_advisor(app_settings, twilio_api):
 
 # Where Twilio is sent: never to a host the agent's request names.
 
+
 def test_a_forged_host_header_cannot_send_a_call_to_another_server(api, caller, twilio_api, rt):
-    answer = api.client.post(f"/agent/calls/{caller.call_sid}/transfer", json={"target": "menu", "language": "fr"},
-                             headers=api.headers(), base_url="https://evil.example")
+    answer = api.client.post(
+        f"/agent/calls/{caller.call_sid}/transfer",
+        json={"target": "menu", "language": "fr"},
+        headers=api.headers(),
+        base_url="https://evil.example",
+    )
     assert error_of(answer) == (503, "not_configured") and "PUBLIC_BASE_URL" in answer.json["message"]
     assert twilio_api.call_updates == [] and call_session(rt, caller.call_sid).state == "connect"
     assert [a.outcome for a in agent_actions(rt, caller.call_sid)] == ["not_configured"]
@@ -327,8 +377,12 @@ def test_a_forged_host_header_cannot_send_a_call_to_another_server(api, caller, 
 
 def test_with_a_public_url_the_redirect_goes_there_whatever_the_host_header(public_app, twilio_api, voice):
     api, caller = public_app
-    answer = api.client.post(f"/agent/calls/{caller.call_sid}/transfer", json={"target": "menu", "language": "fr"},
-                             headers=api.headers(), base_url="https://evil.example")
+    answer = api.client.post(
+        f"/agent/calls/{caller.call_sid}/transfer",
+        json={"target": "menu", "language": "fr"},
+        headers=api.headers(),
+        base_url="https://evil.example",
+    )
     assert answer.status_code == 200
     assert twilio_api.call_updates[-1]["url"].startswith("https://ivr.example.ma/voice/resume?seq=")
     follow_the_redirect(caller, twilio_api)
@@ -337,6 +391,7 @@ def test_with_a_public_url_the_redirect_goes_there_whatever_the_host_header(publ
 
 @pytest.fixture
 def public_app(settings, twilio_api):
-    with an_agent_and_a_caller_at_the_advisor({**settings, "PUBLIC_BASE_URL": "https://ivr.example.ma"},
-                                              twilio_api) as pair:
+    with an_agent_and_a_caller_at_the_advisor(
+        {**settings, "PUBLIC_BASE_URL": "https://ivr.example.ma"}, twilio_api
+    ) as pair:
         yield pair

@@ -1,12 +1,13 @@
 """What a caller types stays out of the audit trail, whatever the question; a menu's one key is kept."""
+
 import json
 
 from sqlalchemy import select
 
-from ivr.store.models import CallEvent
 from ivr.sensitive import REDACTED
 from ivr.simulator.export import export_call
 from ivr.simulator.twiml_reader import Gather, parse
+from ivr.store.models import CallEvent
 
 from .conftest import choose, identify
 

@@ -1,4 +1,5 @@
 """What a caller hears, as testers heard it: the reprompts, the keys, the advisor, the information menu, the lists."""
+
 import re
 from datetime import datetime
 
@@ -30,6 +31,7 @@ def ends_with_hangup(turn) -> bool:
 
 
 # 9. An invalid key is answered with the help of the question actually asked.
+
 
 def at_info_dates(phone, language="fr"):
     caller = phone()
@@ -85,6 +87,7 @@ def test_invalid_key_when_already_registered_says_the_choice_is_not_valid(phone,
 
 # 10. DialCallStatus=answered is an advisor who answered.
 
+
 @pytest.mark.parametrize("status", ["answered", "completed"])
 def test_answered_dial_status_does_not_say_advisors_are_unavailable(phone, voice, status):
     caller = phone()
@@ -108,6 +111,7 @@ def test_an_exported_call_plays_an_answered_dial_as_an_advisor_who_answers(phone
 
 
 # 11. # at a menu is a key: an invalid one there.
+
 
 def test_hash_alone_at_a_menu_is_an_invalid_key(phone, voice):
     caller = phone()
@@ -192,6 +196,7 @@ def test_the_simulated_caller_sends_hash_as_a_key_when_the_gather_has_no_finish_
 
 # 13. The information menu names notaries, and tells CPU merchants and craftsmen their key.
 
+
 @pytest.mark.parametrize("prompt", ["info.choose", "info.choose_help", "info.no_input", "info.invalid"])
 def test_information_menu_names_notaries(voice, prompt):
     assert "tapez 3" in sentence_with(voice.text(prompt, "fr"), "notaires")
@@ -214,6 +219,7 @@ def test_the_information_menu_a_caller_hears_names_notaries(phone, voice):
 
 
 # 14. A caller not on the lists is told, after a second mismatch, where the lists come from.
+
 
 def test_second_mismatch_says_where_the_lists_come_from(people, phone, voice):
     amina = people["amina"]

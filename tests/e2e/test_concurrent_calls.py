@@ -1,4 +1,5 @@
 """Calls at once, and calls whose webhooks reach different server processes, share one store safely."""
+
 import itertools
 
 import pytest
@@ -6,13 +7,13 @@ from sqlalchemy import select
 
 from ivr.factory import create_app
 from ivr.registration import registration_numbers
-from ivr.runtime import runtime_of
 from ivr.registration.importer import import_liaison_list
-from ivr.store.models import Registration
+from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.transports import FlaskTransport
-from tests.conftest import AMINA, PEOPLE_CSV
+from ivr.store.models import Registration
 from tests.concurrency import all_at_once
+from tests.conftest import AMINA, PEOPLE_CSV
 
 from .conftest import choose, identify
 
@@ -81,11 +82,17 @@ class AlternatingTransport:
         return next(self.transports).send(method, url, params, headers)
 
 
-def test_a_call_whose_webhooks_alternate_between_two_server_processes_completes(shared_app, settings, each_empty_database):
+def test_a_call_whose_webhooks_alternate_between_two_server_processes_completes(
+    shared_app, settings, each_empty_database
+):
     other_process = create_app({**settings, "DATABASE_URL": each_empty_database})
     import_liaison_list(runtime_of(shared_app), PEOPLE_CSV.splitlines(keepends=True))
-    caller = SimulatedCaller(AlternatingTransport([shared_app, other_process]), base_url="http://localhost",
-                             auth_token=settings["TWILIO_AUTH_TOKEN"], account_sid=settings["TWILIO_ACCOUNT_SID"])
+    caller = SimulatedCaller(
+        AlternatingTransport([shared_app, other_process]),
+        base_url="http://localhost",
+        auth_token=settings["TWILIO_AUTH_TOKEN"],
+        account_sid=settings["TWILIO_ACCOUNT_SID"],
+    )
     choose(caller, "fr", "1")
     identify(caller, AMINA)
     caller.press("1")

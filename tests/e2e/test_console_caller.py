@@ -1,4 +1,5 @@
 """A tester plays a whole call from a terminal: `flask --app app call`, driven through a pseudo-terminal."""
+
 from __future__ import annotations
 
 import os
@@ -32,10 +33,29 @@ def console(served_app, twilio_api, people, tmp_path):
         "IVR_SECRET_KEY": "console-" + "s" * 56,
         "PYTHONUNBUFFERED": "1",
     }
-    args = ["-m", "flask", "--app", "app", "call", "--url", served_app, "--auth-token", AUTH_TOKEN,
-            "--from", people["amina"].mobile, "--sms-url", twilio_api.base_url]
-    child = pexpect.spawn(sys.executable, args, env=env, encoding="utf-8", timeout=60,
-                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    args = [
+        "-m",
+        "flask",
+        "--app",
+        "app",
+        "call",
+        "--url",
+        served_app,
+        "--auth-token",
+        AUTH_TOKEN,
+        "--from",
+        people["amina"].mobile,
+        "--sms-url",
+        twilio_api.base_url,
+    ]
+    child = pexpect.spawn(
+        sys.executable,
+        args,
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
+    )
     yield child
     child.close(force=True)
 

@@ -1,4 +1,5 @@
 """A database error in a webhook is logged with its statement, never with its parameters (calling numbers, digests)."""
+
 import logging
 
 import pytest
@@ -13,12 +14,16 @@ from .conftest import choose, identify
 CALLING_NUMBER = "+212699887766"
 WRONG_BIRTH = "01011980"
 REFUSE_FAILED_CHECKS = {
-    "sqlite": ["CREATE TRIGGER refuse_failed_checks BEFORE INSERT ON failed_checks "
-               "BEGIN SELECT RAISE(ABORT, 'failed checks refused by the test'); END"],
-    "postgresql": ["CREATE FUNCTION refuse_failed_checks() RETURNS trigger LANGUAGE plpgsql AS "
-                   "$$ BEGIN RAISE EXCEPTION 'failed checks refused by the test'; END $$",
-                   "CREATE TRIGGER refuse_failed_checks BEFORE INSERT ON failed_checks "
-                   "FOR EACH ROW EXECUTE FUNCTION refuse_failed_checks()"],
+    "sqlite": [
+        "CREATE TRIGGER refuse_failed_checks BEFORE INSERT ON failed_checks "
+        "BEGIN SELECT RAISE(ABORT, 'failed checks refused by the test'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse_failed_checks() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'failed checks refused by the test'; END $$",
+        "CREATE TRIGGER refuse_failed_checks BEFORE INSERT ON failed_checks "
+        "FOR EACH ROW EXECUTE FUNCTION refuse_failed_checks()",
+    ],
 }
 
 
@@ -36,7 +41,8 @@ def refuse_failed_checks(rt) -> None:
 
 
 def test_a_failing_insert_during_a_call_is_logged_without_the_calling_number_or_the_digest(
-        people, phone, voice, rt, caplog):
+    people, phone, voice, rt, caplog
+):
     amina = people["amina"]
     refuse_failed_checks(rt)
     caller = phone(CALLING_NUMBER)

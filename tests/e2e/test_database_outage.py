@@ -1,13 +1,14 @@
 """The health check, and a server that starts while PostgreSQL is unreachable."""
+
 import pytest
 from sqlalchemy import event, func, select
 
 from ivr.factory import create_app
 from ivr.registration import registration_numbers
-from ivr.runtime import runtime_of
 from ivr.registration.importer import import_liaison_list
-from ivr.store.models import CallEvent, NumberCounter, Registration, SmsOutbox
+from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
+from ivr.store.models import CallEvent, NumberCounter, Registration, SmsOutbox
 from tests.conftest import AMINA, PEOPLE_CSV
 from tests.postgres import postgres_database
 from tests.waiting import wait_until
@@ -50,8 +51,7 @@ def wait_for_health(app) -> None:
 
 
 @pytest.mark.postgres
-def test_a_completion_cut_from_the_database_half_way_writes_nothing_and_its_number_goes_to_the_next_caller(
-        settings):
+def test_a_completion_cut_from_the_database_half_way_writes_nothing_and_its_number_goes_to_the_next_caller(settings):
     with postgres_database() as url, TcpProxy(url) as proxy:
         app = create_app({**settings, "DATABASE_URL": proxy.database_url(url)})
         rt, voice = runtime_of(app), Voice(runtime_of(app))
@@ -80,13 +80,21 @@ def test_a_completion_cut_from_the_database_half_way_writes_nothing_and_its_numb
             with rt.store.transaction() as db:
                 assert db.scalar(select(func.count()).select_from(Registration)) == 0
                 assert db.scalar(select(func.count()).select_from(SmsOutbox)) == 0
-                assert db.scalar(select(func.count()).select_from(CallEvent).where(
-                    CallEvent.call_session_id == after.id, CallEvent.seq == after.seq)) == 0
+                assert (
+                    db.scalar(
+                        select(func.count())
+                        .select_from(CallEvent)
+                        .where(CallEvent.call_session_id == after.id, CallEvent.seq == after.seq)
+                    )
+                    == 0
+                )
                 assert db.scalar(select(NumberCounter.next_value)) in (None, registration_numbers.FIRST)
 
             complete(SimulatedCaller.in_process(app, from_number=AMINA.mobile), AMINA)
             with rt.store.transaction() as db:
                 [number] = db.scalars(select(Registration.number)).all()
-            assert number == f"{registration_numbers.FIRST:08d}" + registration_numbers.luhn_digit(f"{registration_numbers.FIRST:08d}")
+            assert number == f"{registration_numbers.FIRST:08d}" + registration_numbers.luhn_digit(
+                f"{registration_numbers.FIRST:08d}"
+            )
         finally:
             rt.store.dispose()

@@ -1,4 +1,5 @@
 """Requests Twilio would never send, forged ones, and faults: always a 403 or valid TwiML, never a 500."""
+
 import logging
 import shutil
 from datetime import datetime
@@ -9,9 +10,9 @@ from twilio.request_validator import RequestValidator
 
 from ivr.factory import create_app
 from ivr.runtime import runtime_of
-from ivr.store.models import CallSession
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twiml_reader import Dial, Gather, Hangup, Redirect, Say, parse
+from ivr.store.models import CallSession
 
 from .conftest import choose
 
@@ -50,8 +51,12 @@ def said_texts(document) -> list[str]:
 def apologises_and_offers_the_advisor(voice, app, document) -> bool:
     texts = said_texts(document)
     dials = [v for v in document if isinstance(v, Dial)]
-    return (voice.text("error.apology", "fr") in texts and voice.text("error.apology", "ar") in texts
-            and len(dials) == 1 and dials[0].number == app.config["ADVISOR_NUMBER"])
+    return (
+        voice.text("error.apology", "fr") in texts
+        and voice.text("error.apology", "ar") in texts
+        and len(dials) == 1
+        and dials[0].number == app.config["ADVISOR_NUMBER"]
+    )
 
 
 def count(rt, model) -> int:
@@ -98,6 +103,7 @@ def logged_an_error(caplog) -> bool:
 
 # Signatures.
 
+
 @pytest.mark.parametrize("path", WEBHOOKS)
 def test_a_bad_signature_is_refused_with_403(app, rt, path):
     forger = SimulatedCaller.in_process(app, auth_token="not-the-auth-token")
@@ -118,7 +124,8 @@ def test_a_signature_of_other_parameters_is_refused_with_403(app, phone, rt):
     caller = phone()
     signed = caller.call_params()
     signature = RequestValidator(app.config["TWILIO_AUTH_TOKEN"]).compute_signature(
-        "http://localhost/voice/incoming", signed)
+        "http://localhost/voice/incoming", signed
+    )
     tampered = {**signed, "From": "+212611000000"}
     response = app.test_client().post("/voice/incoming", data=tampered, headers={"X-Twilio-Signature": signature})
     assert response.status_code == 403
@@ -136,6 +143,7 @@ def test_a_refused_step_changes_nothing_in_the_call(app, phone, voice):
 
 
 # Keys Twilio never sends.
+
 
 @pytest.mark.parametrize("digits", ["12a#", "abc", "1 2", "<Hangup/>", "١"])
 def test_letters_and_symbols_on_a_menu_are_an_invalid_choice(phone, voice, digits):
@@ -170,6 +178,7 @@ def test_ten_thousand_digits_on_the_cin_question_are_an_invalid_cin(phone, voice
 
 
 # Steps that are not part of a known call.
+
 
 def test_callers_with_long_sip_addresses_are_served_and_told_apart(app, voice, rt):
     addresses = [f"sip:{name}-agent-desk-with-a-long-name@cnss-callcentre.sip.twilio.com" for name in ("a", "b")]
@@ -217,6 +226,7 @@ def test_apology_outside_opening_hours_says_the_hours_instead_of_dialling(app, p
 
 # Repeated, stale and malformed steps: the call's last answer again, with no effect.
 
+
 @pytest.mark.parametrize("query", ["", "?seq=", "?seq=abc", "?seq=2.5", "?seq=-1", "?seq=99999999999999999999"])
 def test_a_step_with_a_bad_or_missing_seq_gets_the_last_answer_again(phone, voice, query):
     caller = at_main_menu(phone)
@@ -246,6 +256,7 @@ def test_a_stale_step_gets_the_last_answer_again(phone, voice):
 
 
 # Faults inside the app.
+
 
 def test_a_database_fault_in_the_middle_of_a_call_gets_the_apology_and_the_advisor(app, rt, phone, voice, caplog):
     caller = at_main_menu(phone)
@@ -295,6 +306,7 @@ def test_status_callbacks_do_not_answer_500_when_the_database_fails(app_without_
 
 
 # Behind a proxy: PUBLIC_BASE_URL.
+
 
 @pytest.fixture
 def public_app(settings):

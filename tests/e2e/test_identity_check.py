@@ -1,12 +1,13 @@
 """A caller proves who they are with their CIN digits and birth date; failures are counted and locked out."""
+
 import pytest
 from sqlalchemy import select
 
 from ivr.factory import create_app
-from ivr.runtime import runtime_of
 from ivr.registration.importer import import_liaison_list
-from ivr.store.models import FailedCheck
+from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
+from ivr.store.models import FailedCheck
 from tests.conftest import Person
 
 from .conftest import choose, identify
@@ -60,6 +61,7 @@ def assert_locked_out(caller, turn, voice):
 
 # Same answer whether the CIN is known or not.
 
+
 def test_a_wrong_birth_date_and_an_unknown_cin_get_exactly_the_same_answer(people, phone, voice):
     known = start_identity_check(phone, "+212600000001")
     wrong_birth = identify(known, people["amina"], WRONG_BIRTH)
@@ -89,9 +91,11 @@ def test_the_third_failed_check_of_a_call_transfers_to_the_advisor(people, phone
 
 # Input of the wrong shape is re-asked and is not a failed check.
 
+
 @pytest.mark.parametrize("typed", ["12#", "7" * 10000 + "#"], ids=["two digits", "ten thousand digits"])
 def test_cin_digits_of_the_wrong_shape_are_asked_again_and_not_counted_as_a_failed_check(
-        people, phone, voice, rt, typed):
+    people, phone, voice, rt, typed
+):
     caller = start_identity_check(phone)
     turn = caller.press(typed)
     assert voice.said(caller) == ["identity.cin_invalid"] and turn.gather is not None
@@ -102,10 +106,12 @@ def test_cin_digits_of_the_wrong_shape_are_asked_again_and_not_counted_as_a_fail
     assert voice.said(caller) == ["category.confirm"]
 
 
-@pytest.mark.parametrize("typed", ["31022001", "26112026", "1234567"],
-                         ids=["a day that does not exist", "tomorrow", "seven digits"])
+@pytest.mark.parametrize(
+    "typed", ["31022001", "26112026", "1234567"], ids=["a day that does not exist", "tomorrow", "seven digits"]
+)
 def test_a_birth_date_of_the_wrong_shape_is_asked_again_and_not_counted_as_a_failed_check(
-        people, phone, voice, rt, clock, typed):
+    people, phone, voice, rt, clock, typed
+):
     assert clock.now.strftime("%d%m%Y") == "25112026"  # so 26112026 is in the future
     amina = people["amina"]
     caller = start_identity_check(phone)
@@ -138,6 +144,7 @@ def test_wrong_shapes_at_both_questions_leave_the_caller_all_three_identity_chec
 
 # Five failed checks for one CIN within 24 hours lock that CIN.
 
+
 def lock_cin(phone, voice, person):
     """Fail 3 checks for a CIN in one call and 2 in a call from another number; return the last turn."""
     first = start_identity_check(phone, "+212600000001")
@@ -150,7 +157,8 @@ def lock_cin(phone, voice, person):
 
 @pytest.mark.parametrize("who", ["amina", "unknown"], ids=["a listed CIN", "a CIN on no list"])
 def test_the_fifth_failed_check_for_a_cin_across_calls_and_numbers_locks_it_and_ends_the_call(
-        people, phone, voice, who):
+    people, phone, voice, who
+):
     # A CIN on no list locks the same way: the lockout must not tell which CINs are listed either.
     caller, turn = lock_cin(phone, voice, people.get(who, UNKNOWN))
     assert_locked_out(caller, turn, voice)
@@ -164,8 +172,7 @@ def other_server(settings):
     runtime_of(app).store.dispose()
 
 
-def test_failed_checks_made_through_another_server_count_towards_the_cin_lockout(
-        people, phone, voice, other_server):
+def test_failed_checks_made_through_another_server_count_towards_the_cin_lockout(people, phone, voice, other_server):
     amina = people["amina"]
     first = start_identity_check(phone, "+212600000001")
     fail_and_get_transferred(first, [amina] * 3, voice)
@@ -272,6 +279,7 @@ def test_a_locked_number_is_open_again_after_24_hours(people, phone, voice, cloc
 
 # How the CIN digits are typed, and the keys every question accepts.
 
+
 def test_cin_digits_match_the_same_person_with_or_without_a_leading_zero(people, phone, voice):
     amina = people["amina"]
     for typed in (amina.cin_digits, "0" + amina.cin_digits):
@@ -282,8 +290,10 @@ def test_cin_digits_match_the_same_person_with_or_without_a_leading_zero(people,
 
 
 def test_a_cin_with_a_leading_zero_on_file_matches_with_or_without_it(rt, people, phone, voice):
-    csv = ["cin,last_name,first_name,birth_date,category,mobile,source\n",
-           "IJ052731,ZERO,Nadia,1990-09-21,pharmacien,0663112233,Test\n"]
+    csv = [
+        "cin,last_name,first_name,birth_date,category,mobile,source\n",
+        "IJ052731,ZERO,Nadia,1990-09-21,pharmacien,0663112233,Test\n",
+    ]
     assert import_liaison_list(rt, csv).errors == []
     for typed in ("052731", "52731"):
         caller = start_identity_check(phone)

@@ -1,4 +1,5 @@
 """A body above the limit is refused with 413 before it is read, announced or streamed, in the app and gunicorn."""
+
 import io
 import socket
 from urllib.parse import urlencode
@@ -7,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from ivr.store.models import CallSession
 from ivr.simulator.twiml_reader import Gather, parse
+from ivr.store.models import CallSession
 from ivr.web.guards import MAX_BODY_BYTES
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
 
@@ -17,8 +18,16 @@ from .servers import Server
 ANNOUNCED = 200 * 1024 * 1024  # what the attack sent: 200 MB
 # Werkzeug reads a stream in pieces of at most this size: it may read one beyond the limit.
 READ_CHUNK = 64 * 1024
-ROUTES = ["/voice/incoming", "/voice/step?seq=1", "/voice/status", "/voice/resume?seq=1", "/sms/status",
-          "/agent/login", "/agent/calls/CA1/transfer", "/health"]
+ROUTES = [
+    "/voice/incoming",
+    "/voice/step?seq=1",
+    "/voice/status",
+    "/voice/resume?seq=1",
+    "/sms/status",
+    "/agent/login",
+    "/agent/calls/CA1/transfer",
+    "/health",
+]
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -38,7 +47,7 @@ class CountingStream:
 
     def readinto(self, buffer) -> int:
         data = self.read(len(buffer))
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
 
@@ -87,9 +96,16 @@ def test_a_signed_chunked_webhook_within_the_limit_is_answered(app, phone, rt):
     params = phone().call_params()
     body = urlencode(params).encode()
     signature = RequestValidator(AUTH_TOKEN).compute_signature("http://localhost/voice/incoming", params)
-    response = app.test_client().post("/voice/incoming", content_type=FORM, headers={"X-Twilio-Signature": signature},
-                                      environ_overrides={"wsgi.input": io.BytesIO(body), "wsgi.input_terminated": True,
-                                                         "HTTP_TRANSFER_ENCODING": "chunked"})
+    response = app.test_client().post(
+        "/voice/incoming",
+        content_type=FORM,
+        headers={"X-Twilio-Signature": signature},
+        environ_overrides={
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.input_terminated": True,
+            "HTTP_TRANSFER_ENCODING": "chunked",
+        },
+    )
     assert response.status_code == 200
     assert any(isinstance(verb, Gather) for verb in parse(response.data))
     assert count_calls(rt) == 1
@@ -97,12 +113,16 @@ def test_a_signed_chunked_webhook_within_the_limit_is_answered(app, phone, rt):
 
 # Under gunicorn: the 413 comes back while the body is still being awaited or sent.
 
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     directory = tmp_path_factory.mktemp("large-bodies")
     environment = {
-        "DATABASE_URL": f"sqlite:///{directory / 'ivr.sqlite3'}", "IVR_SECRET_KEY": "test-secret-" + "k" * 52,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_BASE_URL": "",
+        "DATABASE_URL": f"sqlite:///{directory / 'ivr.sqlite3'}",
+        "IVR_SECRET_KEY": "test-secret-" + "k" * 52,
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "PUBLIC_BASE_URL": "",
         "IVR_SMS_SENDER": "off",
     }
     started = Server(environment, directory / "server.log", workers=1)
@@ -114,8 +134,9 @@ def server(tmp_path_factory):
 
 
 def request_head(path: str, port: int, length_header: str) -> bytes:
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {FORM}\r\n"
-            f"{length_header}\r\n\r\n").encode()
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: {FORM}\r\n{length_header}\r\n\r\n"
+    ).encode()
 
 
 def status_line(sock: socket.socket) -> str:

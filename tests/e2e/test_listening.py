@@ -1,4 +1,5 @@
 """`--audio call.wav`: a tester listens to what a scripted caller heard, in play mode as in say mode."""
+
 import shutil
 import wave
 
@@ -7,8 +8,9 @@ import pytest
 from ivr.factory import create_app
 from ivr.settings import PROJECT_DIR
 
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None,
-                                reason="espeak-ng is not installed: no voice to speak the prompts")
+pytestmark = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: no voice to speak the prompts"
+)
 
 SCENARIO = PROJECT_DIR / "scenarios" / "hang_up_mid_flow.yaml"
 
@@ -16,9 +18,16 @@ SCENARIO = PROJECT_DIR / "scenarios" / "hang_up_mid_flow.yaml"
 @pytest.fixture
 def cli(tmp_path):
     def runner(**config):
-        app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-                          "IVR_SECRET_KEY": "s" * 64, **config})
+        app = create_app(
+            {
+                "TESTING": True,
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+                "IVR_SECRET_KEY": "s" * 64,
+                **config,
+            }
+        )
         return app.test_cli_runner()
+
     return runner
 
 

@@ -1,4 +1,5 @@
 """A birth date is compared against the lockouts as they stand then, even on a call parked before they were made."""
+
 import pytest
 from sqlalchemy import func, select
 
@@ -62,8 +63,7 @@ def outcome(voice, caller) -> str:
     return voice.steps(caller)[-1].detail["actions"]["verify_identity"]
 
 
-def test_calls_parked_at_the_birth_date_question_hear_the_lockout_of_a_cin_locked_meanwhile(
-        people, phone, voice, rt):
+def test_calls_parked_at_the_birth_date_question_hear_the_lockout_of_a_cin_locked_meanwhile(people, phone, voice, rt):
     amina = people["amina"]
     parked = [park_at_the_birth_date_question(phone, voice, amina, f"+21260000010{i}") for i in range(3)]
     fail_checks(phone, voice, "+212600000001", [amina] * 3)
@@ -78,7 +78,8 @@ def test_calls_parked_at_the_birth_date_question_hear_the_lockout_of_a_cin_locke
 
 
 def test_a_call_parked_at_the_birth_date_question_hears_the_lockout_of_its_number_locked_meanwhile(
-        people, phone, voice, rt):
+    people, phone, voice, rt
+):
     amina = people["amina"]
     parked = park_at_the_birth_date_question(phone, voice, amina, LOCKED_NUMBER)
     unknowns = [Person(f"95{n:04d}", WRONG_BIRTH, "cpu", None) for n in range(lockouts.LIMITS["caller"])]
@@ -91,7 +92,8 @@ def test_a_call_parked_at_the_birth_date_question_hears_the_lockout_of_its_numbe
 
 
 def test_guesses_on_one_cin_released_together_count_up_to_the_limit_and_none_verifies_after_the_lock(
-        people, phone, voice, rt):
+    people, phone, voice, rt
+):
     amina = people["amina"]
     callers = [park_at_the_birth_date_question(phone, voice, amina, f"+2126000002{i:02d}") for i in range(GUESSES)]
     births = [amina.birth if i % 5 == 2 else WRONG_BIRTH for i in range(GUESSES)]  # four right guesses among them

@@ -18,11 +18,17 @@ REQUESTS_PER_CALL = 9  # the incoming call, six keys, one time-out, the status c
 
 @pytest.fixture
 def server(tmp_path, twilio_api):
-    app = create_app({
-        "TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'load.sqlite3'}", "IVR_SECRET_KEY": "l" * 64,
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_API_BASE_URL": twilio_api.base_url,
-        "IVR_SMS_SENDER": "thread",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'load.sqlite3'}",
+            "IVR_SECRET_KEY": "l" * 64,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "TWILIO_API_BASE_URL": twilio_api.base_url,
+            "IVR_SMS_SENDER": "thread",
+        }
+    )
     with serving(app) as base_url:
         yield app, base_url
     sender = runtime_of(app).extras.get("sms_sender")
@@ -32,8 +38,9 @@ def server(tmp_path, twilio_api):
 
 
 def load_synthetic(app, count: int, start: int = 0):
-    result = app.test_cli_runner().invoke(args=["registrations", "load-synthetic", "--count", str(count),
-                                                "--start", str(start)])
+    result = app.test_cli_runner().invoke(
+        args=["registrations", "load-synthetic", "--count", str(count), "--start", str(start)]
+    )
     assert result.exit_code == 0, result.output
     return result
 
@@ -41,8 +48,9 @@ def load_synthetic(app, count: int, start: int = 0):
 def test_every_caller_completes_a_registration_against_a_running_server(server):
     app, url = server
     load_synthetic(app, 6, start=100)
-    report = load_callers(load(LOAD_SCENARIO), callers=6, concurrency=3, first_person=100,
-                          target=RemoteTarget(url, AUTH_TOKEN))
+    report = load_callers(
+        load(LOAD_SCENARIO), callers=6, concurrency=3, first_person=100, target=RemoteTarget(url, AUTH_TOKEN)
+    )
     assert (report.completed, report.failed, report.errors) == (6, 0, 0), report.problems
     assert len(report.latencies) == 6 * REQUESTS_PER_CALL
     assert 0 < report.percentile(50) <= report.percentile(95) <= report.percentile(99)
@@ -57,8 +65,9 @@ def test_callers_whose_person_is_not_on_the_server_are_counted_as_failed_with_th
 
 
 def test_callers_who_cannot_reach_the_server_are_counted_as_errors():
-    report = load_callers(load(LOAD_SCENARIO), callers=3, concurrency=2,
-                          target=RemoteTarget("http://127.0.0.1:9", AUTH_TOKEN, timeout=2))
+    report = load_callers(
+        load(LOAD_SCENARIO), callers=3, concurrency=2, target=RemoteTarget("http://127.0.0.1:9", AUTH_TOKEN, timeout=2)
+    )
     assert (report.completed, report.failed, report.errors) == (0, 0, 3)
     assert "unreachable" in report.problems[0]
     assert report.latencies == [] and "steps: 0 " in report.lines()[1]  # no answer, no round trip
@@ -76,8 +85,13 @@ class TargetThatBreaksForOneCaller(RemoteTarget):
 def test_an_unforeseen_failure_of_one_caller_is_its_error_and_the_other_callers_are_still_counted(server):
     app, url = server
     load_synthetic(app, 4, start=100)
-    report = load_callers(load(LOAD_SCENARIO), callers=4, concurrency=2, first_person=100,
-                          target=TargetThatBreaksForOneCaller(url, AUTH_TOKEN))
+    report = load_callers(
+        load(LOAD_SCENARIO),
+        callers=4,
+        concurrency=2,
+        first_person=100,
+        target=TargetThatBreaksForOneCaller(url, AUTH_TOKEN),
+    )
     assert (report.completed, report.failed, report.errors) == (3, 0, 1), report.problems
     assert "ValueError: an unforeseen failure" in report.problems[0]
     assert len(report.latencies) == 3 * REQUESTS_PER_CALL
@@ -92,8 +106,20 @@ def test_load_mode_runs_in_the_sandbox_without_a_server():
 def test_the_replay_command_reports_many_callers_and_exits_0(server):
     app, url = server
     load_synthetic(app, 3)
-    result = app.test_cli_runner().invoke(args=["replay", str(LOAD_SCENARIO), "--url", url, "--callers", "3",
-                                                "--concurrency", "2", "--auth-token", AUTH_TOKEN])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "replay",
+            str(LOAD_SCENARIO),
+            "--url",
+            url,
+            "--callers",
+            "3",
+            "--concurrency",
+            "2",
+            "--auth-token",
+            AUTH_TOKEN,
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "callers: 3, completed: 3, failed: 0, errors: 0" in result.output
     assert "step latency ms: p50 " in result.output and "steps/s" in result.output
@@ -103,13 +129,15 @@ def test_against_a_server_scenarios_with_a_given_state_are_skipped_and_sms_need_
     app, url = server
     shipped = PROJECT_DIR / "scenarios"
     runner = app.test_cli_runner()
-    skipped = runner.invoke(args=["replay", str(shipped / "resend_credentials.yaml"), "--url", url,
-                                  "--auth-token", AUTH_TOKEN])
+    skipped = runner.invoke(
+        args=["replay", str(shipped / "resend_credentials.yaml"), "--url", url, "--auth-token", AUTH_TOKEN]
+    )
     assert skipped.exit_code == 0, skipped.output
     assert "-- skipped: it sets the state before the call (given)" in skipped.output
     assert runner.invoke(args=["registrations", "load-demo"]).exit_code == 0
-    no_sms = runner.invoke(args=["replay", str(shipped / "fr_complete_mobile_on_file.yaml"), "--url", url,
-                                 "--auth-token", AUTH_TOKEN])
+    no_sms = runner.invoke(
+        args=["replay", str(shipped / "fr_complete_mobile_on_file.yaml"), "--url", url, "--auth-token", AUTH_TOKEN]
+    )
     assert no_sms.exit_code == 1
     assert "cannot check SMS: no --sms-url" in no_sms.output
 
@@ -118,7 +146,17 @@ def test_against_a_server_the_sms_are_read_from_its_twilio_api_stand_in(server, 
     app, url = server
     runner = app.test_cli_runner()
     assert runner.invoke(args=["registrations", "load-demo"]).exit_code == 0
-    result = runner.invoke(args=["replay", str(PROJECT_DIR / "scenarios" / "ar_complete_mobile_on_file.yaml"),
-                                 "--url", url, "--auth-token", AUTH_TOKEN, "--sms-url", twilio_api.base_url])
+    result = runner.invoke(
+        args=[
+            "replay",
+            str(PROJECT_DIR / "scenarios" / "ar_complete_mobile_on_file.yaml"),
+            "--url",
+            url,
+            "--auth-token",
+            AUTH_TOKEN,
+            "--sms-url",
+            twilio_api.base_url,
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert "SMS to +212600000103: " in result.output and "1 passed, 0 skipped" in result.output

@@ -1,4 +1,5 @@
 """Every menu of the call: the bilingual greeting, the information dates, repeat, advisor, misses, endings."""
+
 import pytest
 
 from ivr.factory import create_app
@@ -13,6 +14,7 @@ SHORT_CALL_STEPS = 6  # IVR_MAX_STEPS_PER_CALL for the tests of a call that neve
 
 
 # Reaching each question of the flows. Each returns the caller and the turn that asked the question.
+
 
 def at_language(phone, people):
     caller = phone()
@@ -131,6 +133,7 @@ def is_transferred(turn) -> bool:
 
 # The greeting and the language.
 
+
 def test_greeting_is_bilingual_and_both_languages_play_inside_the_gather(phone, voice):
     caller = phone()
     turn = caller.dial()
@@ -189,14 +192,19 @@ def test_chosen_language_is_the_only_one_spoken_from_then_on(phone, voice, key, 
 
 # Information only: the dates of each group of categories, no identity needed.
 
-@pytest.mark.parametrize("option, label, due_month, coverage", [
-    ("1", "contribution professionnelle unique", "décembre 2021", "1er janvier 2022"),
-    ("2", "commerçants et artisans", "janvier 2022", "1er février 2022"),
-    ("3", "médecins", "janvier 2022", "1er février 2022"),
-    ("4", "auto-entrepreneurs", "février 2022", "1er mars 2022"),
-])
-def test_information_menu_tells_each_groups_dates_without_any_identity(phone, voice, option, label, due_month,
-                                                                      coverage):
+
+@pytest.mark.parametrize(
+    "option, label, due_month, coverage",
+    [
+        ("1", "contribution professionnelle unique", "décembre 2021", "1er janvier 2022"),
+        ("2", "commerçants et artisans", "janvier 2022", "1er février 2022"),
+        ("3", "médecins", "janvier 2022", "1er février 2022"),
+        ("4", "auto-entrepreneurs", "février 2022", "1er mars 2022"),
+    ],
+)
+def test_information_menu_tells_each_groups_dates_without_any_identity(
+    phone, voice, option, label, due_month, coverage
+):
     caller = phone()
     choose(caller, "fr", "2")
     turn = caller.press(option)
@@ -231,12 +239,13 @@ def test_after_the_dates_1_offers_another_category_and_9_the_main_menu(phone, vo
 
 # * repeats the current question, and is not a miss.
 
+
 def test_star_repeats_the_current_question_word_for_word_and_is_not_a_miss(question, voice, rt):
     state, caller, asked = question
     repeated = caller.press("*")
     assert voice.said(caller) == list(rt.flows[state].prompts)
     again = spoken(repeated)
-    assert again and again == spoken(asked)[-len(again):]  # the question's own <Say> texts, nothing else
+    assert again and again == spoken(asked)[-len(again) :]  # the question's own <Say> texts, nothing else
     for _ in range(2):  # three stars in all: as many as the misses that would end the question
         repeated = caller.press("*")
     assert repeated.gather is not None and repeated.dial is None and not caller.ended
@@ -257,6 +266,7 @@ def test_star_between_misses_does_not_count_on_the_main_menu(phone, voice):
 
 # 0 speaks to an advisor, from every question.
 
+
 def test_zero_transfers_to_the_advisor_and_records_the_state_reached(question, voice, app):
     state, caller, _ = question
     turn = press_advisor_key(caller, state)
@@ -270,6 +280,7 @@ def test_zero_transfers_to_the_advisor_and_records_the_state_reached(question, v
 
 # Misses escalate: a short reprompt, a fuller one, then the advisor.
 
+
 def miss_three_times(caller, voice, misses):
     """Miss the current question three times ("wait" or keys); return what was said and the last turn."""
     said, turn = [], None
@@ -279,12 +290,16 @@ def miss_three_times(caller, voice, misses):
     return said, turn
 
 
-@pytest.mark.parametrize("misses, first_reprompt", [
-    (["wait", "wait", "wait"], "menu.no_input"),
-    (["7", "7", "7"], "menu.invalid"),
-    (["wait", "7", "7"], "menu.no_input"),
-    (["7", "wait", "9"], "menu.invalid"),
-], ids=["silence", "invalid_key", "silence_then_invalid", "invalid_silence_invalid"])
+@pytest.mark.parametrize(
+    "misses, first_reprompt",
+    [
+        (["wait", "wait", "wait"], "menu.no_input"),
+        (["7", "7", "7"], "menu.invalid"),
+        (["wait", "7", "7"], "menu.no_input"),
+        (["7", "wait", "9"], "menu.invalid"),
+    ],
+    ids=["silence", "invalid_key", "silence_then_invalid", "invalid_silence_invalid"],
+)
 def test_main_menu_misses_escalate_to_the_advisor_on_the_third(phone, voice, app, misses, first_reprompt):
     caller = phone()
     choose(caller, "fr")
@@ -316,6 +331,7 @@ def test_silence_on_the_language_question_escalates_to_the_advisor(phone, voice)
 
 
 # No call loops forever, nor ends in silence.
+
 
 @pytest.mark.parametrize("action", ["wait", "7"], ids=["keeps_silent", "keeps_pressing_7"])
 def test_a_caller_who_keeps_missing_always_reaches_the_advisor_or_an_end(question, voice, action):

@@ -1,4 +1,5 @@
 """Whole calls in play mode: every prompt is a <Play> of rendered audio that the app serves."""
+
 import pytest
 
 from ivr.factory import create_app
@@ -55,8 +56,14 @@ def test_the_information_menu_plays_the_category_dates(app, phone):
 def test_played_urls_are_built_under_the_public_base_url(settings, people):
     from ivr.simulator.caller import SimulatedCaller
 
-    app = create_app({**settings, "IVR_PROMPT_MODE": "play", "IVR_AUDIO_DIR": str(audio_folder()),
-                      "PUBLIC_BASE_URL": "https://ivr.example.ma/"})
+    app = create_app(
+        {
+            **settings,
+            "IVR_PROMPT_MODE": "play",
+            "IVR_AUDIO_DIR": str(audio_folder()),
+            "PUBLIC_BASE_URL": "https://ivr.example.ma/",
+        }
+    )
     try:
         rendered_catalog(app)
         caller = SimulatedCaller.in_process(app)
@@ -87,8 +94,13 @@ def test_play_mode_without_espeak_ng_says_the_prompts_and_says_why_once(settings
 
 def test_audio_urls_outside_the_library_are_not_found(app):
     client = app.test_client()
-    for path in ("/audio/../ivr.sqlite3", "/audio/..%2F..%2Fetc%2Fpasswd.wav", "/audio/%2e%2e.wav",
-                 "/audio/0123456789abcdef.wav", "/audio/p99999.wav"):
+    for path in (
+        "/audio/../ivr.sqlite3",
+        "/audio/..%2F..%2Fetc%2Fpasswd.wav",
+        "/audio/%2e%2e.wav",
+        "/audio/0123456789abcdef.wav",
+        "/audio/p99999.wav",
+    ):
         assert client.get(path).status_code == 404, path
 
 

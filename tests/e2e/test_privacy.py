@@ -1,4 +1,5 @@
 """No plaintext password, CIN or birth date in the store, the logs, the audit trail or a URL."""
+
 import json
 import logging
 import re
@@ -6,8 +7,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from ivr.runtime import runtime_of
 from ivr.registration.importer import import_liaison_list
+from ivr.runtime import runtime_of
 from ivr.store.models import CallEvent
 from tests.conftest import AMINA, PEOPLE_CSV
 from tests.databases import stored_bytes
@@ -64,8 +65,9 @@ def fail_then_get_locked_out(phone, voice):
 
 def audit_trail(rt) -> list[str]:
     with rt.store.transaction() as db:
-        return [json.dumps(event.detail, ensure_ascii=False) + " " + event.state
-                for event in db.scalars(select(CallEvent))]
+        return [
+            json.dumps(event.detail, ensure_ascii=False) + " " + event.state for event in db.scalars(select(CallEvent))
+        ]
 
 
 def found_in(text: str, secrets: dict[str, str]) -> list[str]:
@@ -73,7 +75,8 @@ def found_in(text: str, secrets: dict[str, str]) -> list[str]:
 
 
 def test_no_password_cin_or_birth_date_in_the_store_the_logs_the_audit_trail_or_the_urls(
-        app, rt, phone, voice, deliver_sms, caplog, capsys):
+    app, rt, phone, voice, deliver_sms, caplog, capsys
+):
     capture_every_logger_at_debug(caplog)
     assert import_liaison_list(rt, PEOPLE_CSV.splitlines(keepends=True)).errors == []
 
@@ -82,8 +85,13 @@ def test_no_password_cin_or_birth_date_in_the_store_the_logs_the_audit_trail_or_
     password = re.search(r"Mot de passe: (\S+?)[ .]", message["body"]).group(1)
     callers += fail_then_get_locked_out(phone, voice)
 
-    secrets = {"password": password, "whole CIN": "AB734591", "typed CIN digits": AMINA.cin_digits,
-               "ISO birth date": "1975-03-14", "typed birth date": AMINA.birth}
+    secrets = {
+        "password": password,
+        "whole CIN": "AB734591",
+        "typed CIN digits": AMINA.cin_digits,
+        "ISO birth date": "1975-03-14",
+        "typed birth date": AMINA.birth,
+    }
     assert AMINA.cin_digits == "734591" and AMINA.birth == "14031975"
 
     stored = stored_bytes(runtime_of(app).store)
@@ -106,12 +114,17 @@ def test_no_password_cin_or_birth_date_in_the_store_the_logs_the_audit_trail_or_
     assert [(url, found_in(url, secrets)) for url in urls if found_in(url, secrets)] == []
 
 
-@pytest.mark.parametrize("question, typed, kept_out", [
-    ("cin", AMINA.cin_digits + "*#", AMINA.cin_digits),
-    ("birth_date", AMINA.birth[:7] + "*", AMINA.birth[:7]),
-], ids=["CIN digits then star", "seven birth-date digits then star"])
+@pytest.mark.parametrize(
+    "question, typed, kept_out",
+    [
+        ("cin", AMINA.cin_digits + "*#", AMINA.cin_digits),
+        ("birth_date", AMINA.birth[:7] + "*", AMINA.birth[:7]),
+    ],
+    ids=["CIN digits then star", "seven birth-date digits then star"],
+)
 def test_digits_typed_before_a_star_at_an_identity_question_stay_out_of_the_audit_trail(
-        people, phone, voice, rt, question, typed, kept_out):
+    people, phone, voice, rt, question, typed, kept_out
+):
     # A caller who made a typo presses * to hear the question again: what they typed is still theirs.
     caller = phone()
     choose(caller, "fr", "1")

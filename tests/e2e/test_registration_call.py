@@ -1,12 +1,13 @@
 """A pre-registered worker completes their registration by phone and gets their credentials by SMS."""
+
 import re
 
 from sqlalchemy import select
 
 from ivr.registration import registration_numbers
 from ivr.registration.credentials import password_matches
-from ivr.store.models import Credential, Registration, SmsOutbox
 from ivr.speech.values import Day, DigitString, Localized, Month
+from ivr.store.models import Credential, Registration, SmsOutbox
 
 from .conftest import choose, complete, identify
 
@@ -17,14 +18,20 @@ def stored_registrations(rt):
 
 
 def test_french_caller_completes_registration_and_receives_number_and_password_by_sms(
-        people, phone, voice, rt, deliver_sms):
+    people, phone, voice, rt, deliver_sms
+):
     amina = people["amina"]
     caller = phone("+212600999888")  # calls from another phone than the mobile on file
     choose(caller, "fr", "1")
     turn = identify(caller, amina)
     medecin = rt.categories.get("medecin")
-    assert voice.heard(turn, "category.confirm", category=Localized.of(medecin.label),
-                       due_month=Month(medecin.contributions_due), coverage_date=Day(medecin.coverage_starts))
+    assert voice.heard(
+        turn,
+        "category.confirm",
+        category=Localized.of(medecin.label),
+        due_month=Month(medecin.contributions_due),
+        coverage_date=Day(medecin.coverage_starts),
+    )
     assert "janvier 2022" in turn.heard_text() and "1er février 2022" in turn.heard_text()
 
     turn = caller.press("1")
@@ -34,8 +41,7 @@ def test_french_caller_completes_registration_and_receives_number_and_password_b
     [registration] = stored_registrations(rt)
     assert registration_numbers.is_valid(registration.number) and registration.mobile == amina.mobile
     assert voice.said(caller) == ["completion.completed", "credentials.sent"]
-    assert voice.heard(turn, "credentials.sent", number=DigitString(registration.number),
-                       last_four=DigitString("4578"))
+    assert voice.heard(turn, "credentials.sent", number=DigitString(registration.number), last_four=DigitString("4578"))
     assert turn.gather is not None  # the caller may press * to hear the number again
 
     [message] = deliver_sms()
@@ -64,8 +70,9 @@ def test_arabic_caller_hears_arabic_and_receives_an_arabic_sms(people, phone, vo
     caller.press("1")
     turn = caller.press("1")
     [registration] = stored_registrations(rt)
-    assert voice.heard(turn, "credentials.sent", "ar", number=DigitString(registration.number),
-                       last_four=DigitString("7654"))
+    assert voice.heard(
+        turn, "credentials.sent", "ar", number=DigitString(registration.number), last_four=DigitString("7654")
+    )
     [message] = deliver_sms()
     assert message["to"] == salma.mobile and registration.number in message["body"]
     assert "macnss.ma" in message["body"] and re.search("[\u0600-\u06ff]", message["body"])
@@ -142,8 +149,7 @@ def test_completed_caller_is_told_so_and_offered_the_credentials_again(people, p
     identify(again, amina)
     assert voice.said(again) == ["completion.already_complete"]
     turn = again.press("1")
-    assert voice.heard(turn, "credentials.sent", number=DigitString(registration.number),
-                       last_four=DigitString("4578"))
+    assert voice.heard(turn, "credentials.sent", number=DigitString(registration.number), last_four=DigitString("4578"))
     assert stored_registrations(rt)[0].number == registration.number  # never changes
     assert len(deliver_sms()) == 2
 

@@ -1,4 +1,5 @@
 """The production stack, scripts/serve: nginx buffering every request in front of gunicorn."""
+
 from __future__ import annotations
 
 import os
@@ -13,8 +14,8 @@ import requests
 
 from bench.slow_clients import SlowClients
 from ivr.factory import create_app
-from ivr.runtime import runtime_of
 from ivr.registration.importer import import_liaison_list
+from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
 from tests import postgres
 from tests.conftest import ACCOUNT_SID, AMINA, AUTH_TOKEN, PEOPLE_CSV
@@ -26,7 +27,8 @@ from .servers import PROJECT_DIR, AlternatingHttpTransport, Process
 
 NGINX = shutil.which("nginx", path=os.environ.get("PATH", "") + ":/usr/sbin:/sbin")
 pytestmark = pytest.mark.skipif(
-    NGINX is None, reason="nginx is not installed: scripts/setup installs it with apt-get when run as root")
+    NGINX is None, reason="nginx is not installed: scripts/setup installs it with apt-get when run as root"
+)
 
 SLOW_CLIENTS = 200
 # Far longer than a step takes, far shorter than "stopped for as long as the slow clients last":
@@ -56,8 +58,12 @@ def database_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def environment(database_url):
     return {
-        "DATABASE_URL": database_url, "IVR_SECRET_KEY": SECRET_KEY, "IVR_SMS_SENDER": "off",
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_BASE_URL": "",
+        "DATABASE_URL": database_url,
+        "IVR_SECRET_KEY": SECRET_KEY,
+        "IVR_SMS_SENDER": "off",
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "PUBLIC_BASE_URL": "",
         "TWILIO_API_BASE_URL": "http://127.0.0.1:9",
     }
 
@@ -71,8 +77,11 @@ class Front(Process):
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         overrides = {"PORT": str(self.port), "HOST": "127.0.0.1", "TMPDIR": str(log_path.parent)}
-        environment = {**{name: value for name, value in os.environ.items() if name != "WEB_CONCURRENCY"},
-                       **environment, **overrides}
+        environment = {
+            **{name: value for name, value in os.environ.items() if name != "WEB_CONCURRENCY"},
+            **environment,
+            **overrides,
+        }
         super().__init__([str(PROJECT_DIR / "scripts" / "serve")], environment, log_path)
 
     def wait_until_answering(self) -> None:
@@ -81,8 +90,9 @@ class Front(Process):
                 raise RuntimeError(f"scripts/serve exited with {self.popen.returncode}:\n{self.log()}")
             return requests.get(self.url + "/health", timeout=10).status_code == 200
 
-        wait_until(answering, f"{self.url}/health to answer 200", ignoring=(requests.RequestException,),
-                   describe=self.log)
+        wait_until(
+            answering, f"{self.url}/health to answer 200", ignoring=(requests.RequestException,), describe=self.log
+        )
 
     def processes(self) -> dict[int, str]:
         """Return every process below this one (pid: command line)."""
@@ -93,7 +103,7 @@ def descendants(root: int) -> dict[int, str]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (stat := _read(entry / "stat")):
-            parent = int(stat[stat.rindex(")") + 2:].split()[1])
+            parent = int(stat[stat.rindex(")") + 2 :].split()[1])
             children.setdefault(parent, []).append(int(entry.name))
     found, pending = {}, list(children.get(root, []))
     while pending:
@@ -105,7 +115,7 @@ def descendants(root: int) -> dict[int, str]:
 
 def alive(pid: int) -> bool:
     stat = _read(Path(f"/proc/{pid}/stat"))
-    return bool(stat) and stat[stat.rindex(")") + 2:].split()[0] != "Z"
+    return bool(stat) and stat[stat.rindex(")") + 2 :].split()[0] != "Z"
 
 
 def _read(path: Path) -> str:
@@ -139,8 +149,9 @@ def stack(environment, people, tmp_path_factory):
 
 
 def caller_of(front: Front) -> SimulatedCaller:
-    return SimulatedCaller.over_http(front.url, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID,
-                                     from_number=AMINA.mobile, timeout=ANSWER_WITHIN)
+    return SimulatedCaller.over_http(
+        front.url, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, from_number=AMINA.mobile, timeout=ANSWER_WITHIN
+    )
 
 
 def test_a_whole_call_is_answered_while_two_hundred_clients_trickle_their_headers(stack):
@@ -153,8 +164,12 @@ def test_a_whole_call_is_answered_while_two_hundred_clients_trickle_their_header
 
 
 def test_a_body_above_the_limit_is_refused_by_the_proxy_with_413(stack):
-    answer = requests.post(stack.url + "/voice/incoming", data=b"x" * (1024 * 1024), timeout=ANSWER_WITHIN,
-                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    answer = requests.post(
+        stack.url + "/voice/incoming",
+        data=b"x" * (1024 * 1024),
+        timeout=ANSWER_WITHIN,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert answer.status_code == 413
     assert "nginx" in answer.text  # nginx's own page: gunicorn never saw the body
 
@@ -162,11 +177,17 @@ def test_a_body_above_the_limit_is_refused_by_the_proxy_with_413(stack):
 def test_the_proxy_passes_the_scheme_and_host_that_webhook_signatures_cover(stack):
     https_base = stack.url.replace("http://", "https://")
     proxied = AlternatingHttpTransport(https_base, [stack.url], extra_headers={"X-Forwarded-Proto": "https"})
-    caller = SimulatedCaller(proxied, base_url=https_base, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID,
-                             from_number=AMINA.mobile)
+    caller = SimulatedCaller(
+        proxied, base_url=https_base, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, from_number=AMINA.mobile
+    )
     assert caller.dial().gather is not None  # signed for https://127.0.0.1:PORT, checked as such
-    direct = SimulatedCaller(AlternatingHttpTransport(https_base, [stack.url]), base_url=https_base,
-                             auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, from_number=AMINA.mobile)
+    direct = SimulatedCaller(
+        AlternatingHttpTransport(https_base, [stack.url]),
+        base_url=https_base,
+        auth_token=AUTH_TOKEN,
+        account_sid=ACCOUNT_SID,
+        from_number=AMINA.mobile,
+    )
     assert direct.post("/voice/incoming", direct.call_params()).status_code == 403
 
 
@@ -198,6 +219,10 @@ def test_sigterm_stops_nginx_and_gunicorn_and_leaves_no_process_behind(environme
         front.stop()
     assert status == 0, front.log()
     assert "serve: stopped" in front.log()
-    wait_until(lambda: not any(alive(pid) for pid in started), "every process of the stack to end", within=10,
-               describe=lambda: str({pid: started[pid] for pid in started if alive(pid)}))
+    wait_until(
+        lambda: not any(alive(pid) for pid in started),
+        "every process of the stack to end",
+        within=10,
+        describe=lambda: str({pid: started[pid] for pid in started if alive(pid)}),
+    )
     assert not list(tmp_path.glob("ivr-serve.*"))  # its runtime directory is removed

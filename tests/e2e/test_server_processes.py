@@ -1,18 +1,19 @@
 """A deployment: gunicorn server processes and SMS workers over one PostgreSQL database."""
-from datetime import datetime, timezone
+
+from datetime import UTC, datetime
 
 import pytest
 import requests
 from sqlalchemy import func, select
 
+from ivr.callflow.actions.guidance import opening_hours
 from ivr.factory import create_app
 from ivr.registration import registration_numbers
-from ivr.runtime import runtime_of
-from ivr.callflow.actions.guidance import opening_hours
 from ivr.registration.importer import import_liaison_list
-from ivr.store.models import CallEvent, CallSession, Registration, SmsOutbox
+from ivr.runtime import runtime_of
 from ivr.settings import DEFAULTS
 from ivr.simulator.caller import SimulatedCaller
+from ivr.store.models import CallEvent, CallSession, Registration, SmsOutbox
 from tests.concurrency import all_at_once
 from tests.conftest import ACCOUNT_SID, AMINA, AUTH_TOKEN, MEHDI, PEOPLE_CSV
 from tests.integration.sms_support import add_registration, ask
@@ -41,10 +42,14 @@ def database():
 def environment(settings, database):
     """The environment of every process of the deployment."""
     return {
-        "DATABASE_URL": database, "IVR_SECRET_KEY": settings["IVR_SECRET_KEY"],
-        "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-        "TWILIO_API_BASE_URL": settings["TWILIO_API_BASE_URL"], "PUBLIC_BASE_URL": PUBLIC_BASE,
-        "ADVISOR_HOURS": "mon-sun 00:00-23:59", "IVR_SMS_SENDER": "off",
+        "DATABASE_URL": database,
+        "IVR_SECRET_KEY": settings["IVR_SECRET_KEY"],
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_API_BASE_URL": settings["TWILIO_API_BASE_URL"],
+        "PUBLIC_BASE_URL": PUBLIC_BASE,
+        "ADVISOR_HOURS": "mon-sun 00:00-23:59",
+        "IVR_SMS_SENDER": "off",
     }
 
 
@@ -71,14 +76,15 @@ def operator(settings, database):
 
 def caller_through(server_urls, from_number, public_base=PUBLIC_BASE, **transport_options):
     transport = AlternatingHttpTransport(public_base, server_urls, **transport_options)
-    caller = SimulatedCaller(transport, base_url=public_base, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID,
-                             from_number=from_number)
+    caller = SimulatedCaller(
+        transport, base_url=public_base, auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID, from_number=from_number
+    )
     return caller, transport
 
 
 def advisors_answer_now(environment) -> bool:
     """Tell whether the servers put a caller through now: they run on the real clock, closed on public holidays."""
-    return opening_hours({**DEFAULTS, **environment}).is_open(datetime.now(timezone.utc).replace(tzinfo=None))
+    return opening_hours({**DEFAULTS, **environment}).is_open(datetime.now(UTC).replace(tzinfo=None))
 
 
 def count(rt, query) -> int:
@@ -106,8 +112,11 @@ def test_a_call_whose_webhooks_alternate_between_two_server_processes_completes(
         return "".join(server.log() for server in servers)
 
     # gunicorn writes a request's access line after its response went out: wait for every line.
-    wait_until(lambda: access_log().count('"POST /voice/') >= len(transport.sent_to),
-               f"the access lines of the {len(transport.sent_to)} webhooks", describe=access_log)
+    wait_until(
+        lambda: access_log().count('"POST /voice/') >= len(transport.sent_to),
+        f"the access lines of the {len(transport.sent_to)} webhooks",
+        describe=access_log,
+    )
     assert '"POST /voice/step" 200' in access_log() and "seq=" not in access_log()  # no query strings logged
 
 
@@ -116,7 +125,7 @@ def test_fifty_registrations_completed_at_once_on_two_servers_get_fifty_distinct
     urls = [server.url for server in servers]
 
     def complete(i):
-        caller, _ = caller_through(urls[i % 2:] + urls[:i % 2], f"+2126300000{i:02d}")
+        caller, _ = caller_through(urls[i % 2 :] + urls[: i % 2], f"+2126300000{i:02d}")
         choose(caller, "fr", "1")
         caller.press(f"{900000 + i}#")
         caller.press("01011980")
@@ -128,7 +137,9 @@ def test_fifty_registrations_completed_at_once_on_two_servers_get_fifty_distinct
         found = db.scalars(select(Registration.number)).all()
     assert len(found) == CROWD and len(set(found)) == CROWD and all(registration_numbers.is_valid(n) for n in found)
     # Allocated by a locked counter row: no number lost either.
-    assert sorted(int(n[:8]) for n in found) == list(range(registration_numbers.FIRST, registration_numbers.FIRST + CROWD))
+    assert sorted(int(n[:8]) for n in found) == list(
+        range(registration_numbers.FIRST, registration_numbers.FIRST + CROWD)
+    )
 
 
 def test_two_sms_workers_over_one_outbox_send_each_sms_exactly_once(operator, environment, twilio_api, tmp_path):
@@ -144,8 +155,11 @@ def test_two_sms_workers_over_one_outbox_send_each_sms_exactly_once(operator, en
                 worker.check_running()
             return count(operator, unsent) == 0
 
-        wait_until(all_sent, f"two workers to send {QUEUED_SMS} SMS",
-                   describe=lambda: "\n".join(worker.log() for worker in workers))
+        wait_until(
+            all_sent,
+            f"two workers to send {QUEUED_SMS} SMS",
+            describe=lambda: "\n".join(worker.log() for worker in workers),
+        )
     finally:
         statuses = [worker.stop() for worker in workers]
     logs = "\n".join(worker.log() for worker in workers)
@@ -160,7 +174,8 @@ def test_two_sms_workers_over_one_outbox_send_each_sms_exactly_once(operator, en
 
 
 def test_a_call_that_loses_the_database_hears_the_apology_and_the_next_call_works_once_it_is_back(
-        operator, environment, database, tmp_path):
+    operator, environment, database, tmp_path
+):
     import_liaison_list(operator, PEOPLE_CSV.splitlines(keepends=True))
     voice = Voice(operator)
     with TcpProxy(database) as proxy:
@@ -185,8 +200,12 @@ def test_a_call_that_loses_the_database_hears_the_apology_and_the_next_call_work
             assert server.health() == 503
 
             proxy.restore()
-            wait_until(lambda: server.health() == 200, "the server's health check to say ok again",
-                       ignoring=(requests.Timeout,), describe=server.log)
+            wait_until(
+                lambda: server.health() == 200,
+                "the server's health check to say ok again",
+                ignoring=(requests.Timeout,),
+                describe=server.log,
+            )
             after = voice.session(caller)
             assert (after.seq, after.flow, after.state) == (before.seq, before.flow, before.state)
             assert count(operator, select(func.count()).select_from(CallEvent)) == events
@@ -208,8 +227,9 @@ def test_behind_a_tls_proxy_signatures_are_checked_against_the_https_url_twilio_
     try:
         server.wait_until_listening()
         https_base = server.url.replace("http://", "https://")
-        through_proxy, _ = caller_through([server.url], AMINA.mobile, https_base,
-                                          extra_headers={"X-Forwarded-Proto": "https"})
+        through_proxy, _ = caller_through(
+            [server.url], AMINA.mobile, https_base, extra_headers={"X-Forwarded-Proto": "https"}
+        )
         turn = through_proxy.dial()
         assert turn.status == 200 and turn.gather is not None
         forged, _ = caller_through([server.url], AMINA.mobile, https_base)  # https signed, no proxy header

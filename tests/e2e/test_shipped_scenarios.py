@@ -1,4 +1,5 @@
 """Every scenario of scenarios/ passes in the sandbox; a wrong one fails with a readable diff."""
+
 import logging
 from pathlib import Path
 
@@ -23,8 +24,9 @@ def stand_in():
 
 @pytest.fixture
 def cli(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
-                      "IVR_SECRET_KEY": "s" * 64})
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "IVR_SECRET_KEY": "s" * 64}
+    )
     yield app.test_cli_runner()
     runtime_of(app).store.dispose()
 
@@ -44,7 +46,7 @@ def test_a_wrong_scenario_fails_at_its_step_saying_what_was_expected_and_what_wa
     outcome = play_in_sandbox(load(WRONG), stand_in)
     assert not outcome.passed and outcome.error is None
     assert outcome.mismatch.startswith(f"{WRONG}:10: step `expect: category.confirm`: ")
-    assert "expected prompt category.confirm, heard: identity.no_match \"Les informations saisies" in outcome.mismatch
+    assert 'expected prompt category.confirm, heard: identity.no_match "Les informations saisies' in outcome.mismatch
     assert "identity.ask_cin" in outcome.mismatch
 
 
@@ -53,7 +55,9 @@ def test_the_replay_command_prints_the_diff_and_exits_non_zero_on_a_wrong_scenar
     result = cli.invoke(args=["replay", str(WRONG)])
     assert logging.getLogger("ivr").level == level  # quiet during the replay only
     assert result.exit_code == 1
-    assert "!! FAILED" in result.output and "expected prompt category.confirm, heard: identity.no_match" in result.output
+    assert (
+        "!! FAILED" in result.output and "expected prompt category.confirm, heard: identity.no_match" in result.output
+    )
     assert "> press 01011950" in result.output
 
 

@@ -1,11 +1,12 @@
 """Every value of a repeated parameter is signed, and a signed request cannot give one parameter two values."""
+
 import pytest
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from ivr.store.models import CallSession
 from ivr.simulator.twiml_reader import Gather, parse
+from ivr.store.models import CallSession
 
 from .conftest import choose
 
@@ -39,7 +40,8 @@ def test_a_second_digits_appended_to_a_signed_step_is_refused_and_changes_nothin
     signed = caller.call_params(Digits="1")
     tampered = MultiDict([*signed.items(), ("Digits", "0")])
     response = app.test_client().post(
-        f"/voice/step?seq={before.seq}", data=tampered, headers={"X-Twilio-Signature": sign(app, url, signed)})
+        f"/voice/step?seq={before.seq}", data=tampered, headers={"X-Twilio-Signature": sign(app, url, signed)}
+    )
     assert response.status_code == 403
     after = voice.session(caller)
     assert (after.seq, after.state, after.transfer_reason) == (before.seq, before.state, None)

@@ -1,4 +1,5 @@
 """The tests' real servers are waited for as long as a busy machine needs, and a server that dies says why."""
+
 import pytest
 
 from .servers import ProcessExited, Server

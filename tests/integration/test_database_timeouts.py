@@ -1,4 +1,5 @@
 """A database that hangs cannot hold a webhook past Twilio's 15 s: statements and lock waits are cut short."""
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
@@ -16,9 +17,8 @@ def test_a_postgresql_statement_that_runs_too_long_is_cancelled(monkeypatch):
     with postgres_database() as url:
         store = Store(url)
         try:
-            with pytest.raises(OperationalError, match="statement timeout"):
-                with store.transaction() as session:
-                    session.execute(text("SELECT pg_sleep(30)"))
+            with pytest.raises(OperationalError, match="statement timeout"), store.transaction() as session:
+                session.execute(text("SELECT pg_sleep(30)"))
         finally:
             store.dispose()
 

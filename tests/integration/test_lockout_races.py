@@ -1,4 +1,5 @@
 """Failed checks made at once in several processes count exactly: the fifth always locks the CIN."""
+
 from datetime import datetime
 
 import pytest
@@ -7,8 +8,8 @@ from sqlalchemy import select
 from ivr.registration import lockouts
 from ivr.store.db import Store
 from ivr.store.models import Lockout
-from tests.databases import migrated
 from tests.concurrency import all_at_once
+from tests.databases import migrated
 
 NOW = datetime(2026, 11, 25, 10, 0)
 

@@ -23,8 +23,9 @@ def store(each_empty_database):
 def differences(store: Store) -> list:
     """Return what the models describe and the database lacks, or has otherwise (alembic's diff)."""
     with store.engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
-                                schema.model_metadata())
+        return compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), schema.model_metadata()
+        )
 
 
 def revisions(store: Store) -> set[str]:

@@ -1,17 +1,18 @@
 """The real engine renders the real catalog into telephone WAV files, once per text and voice."""
+
 import shutil
 
 import pytest
 
-from ivr.factory import create_app
-from ivr.runtime import runtime_of
-from ivr.callflow import twiml_writer
 from ivr.audio import concatenate, synthesize
-from ivr.audio.synthesis import voice_settings
 from ivr.audio.library import AudioLibrary
 from ivr.audio.pieces import known_values, texts_to_render
 from ivr.audio.player import Player, player_for
+from ivr.audio.synthesis import voice_settings
+from ivr.callflow import twiml_writer
 from ivr.callflow.engine import Prompt, Reply
+from ivr.factory import create_app
+from ivr.runtime import runtime_of
 from ivr.speech.values import DigitString
 from tests.audio_support import needs_engine, rendered_catalog, sound_of, stop_audio
 
@@ -75,8 +76,14 @@ def test_a_prompt_whose_audio_is_not_ready_in_time_is_said_and_played_once_rende
     rt = runtime_of(play_app)
     library = rt.extras["audio"]
     reply = Reply([Prompt("common.goodbye")])
-    xml = twiml_writer.render(reply, rt.catalog, ["fr"], "/voice/step", "+212520194040",
-                       player=Player(library, rt.catalog, "http://localhost", wait=0))
+    xml = twiml_writer.render(
+        reply,
+        rt.catalog,
+        ["fr"],
+        "/voice/step",
+        "+212520194040",
+        player=Player(library, rt.catalog, "http://localhost", wait=0),
+    )
     assert "<Say" in xml and "<Play>" not in xml
     assert library.ready("fr", [rt.catalog.text("fr", "common.goodbye")], wait=60)
     with play_app.test_request_context():

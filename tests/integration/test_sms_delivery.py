@@ -1,4 +1,5 @@
 """Credentials SMS: the outbox and its sender, against the local stand-in of Twilio's API."""
+
 import logging
 import socket
 from dataclasses import replace
@@ -8,17 +9,24 @@ import pytest
 from sqlalchemy import select
 
 from ivr.registration.credentials import password_matches
-from ivr.store.db import Store
-from ivr.store.models import Base, Credential, SmsOutbox
-from ivr.speech.catalog import Catalog
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 from ivr.sms.outbox import send_pending
 from ivr.sms.sender import SmsSender
-from tests.postgres import postgres_database
-from tests.integration.sms_support import (
-    ACCOUNT_SID, AUTH_TOKEN, START, add_registration, ask, make_runtime, password_in, rows,
-)
+from ivr.speech.catalog import Catalog
+from ivr.store.db import Store
+from ivr.store.models import Base, Credential, SmsOutbox
 from tests.concurrency import all_at_once
+from tests.integration.sms_support import (
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    START,
+    add_registration,
+    ask,
+    make_runtime,
+    password_in,
+    rows,
+)
+from tests.postgres import postgres_database
 from tests.waiting import PATIENCE, wait_until
 
 
@@ -56,7 +64,8 @@ def any_runtime(request, tmp_path, stand_in):
 
 @pytest.mark.parametrize("language, phrase", [("fr", "Immatriculation: 123456789"), ("ar", "رقم التسجيل: 123456789")])
 def test_the_sms_reaches_the_registered_mobile_in_the_callers_language_and_only_its_hash_is_kept(
-        runtime, catalog, stand_in, language, phrase):
+    runtime, catalog, stand_in, language, phrase
+):
     registration_id = add_registration(runtime, mobile="+212612345678")
     assert ask(runtime, registration_id, "CA1:7", language) == "queued"
 
@@ -142,8 +151,7 @@ def test_a_fourth_request_within_24_hours_is_refused_failed_sends_included(runti
     assert [row.idempotency_key for row in rows(runtime, SmsOutbox)] == ["CA1:1", "CA1:2", "CA1:3", "CA1:5"]
 
 
-def test_a_send_twilio_refuses_is_failed_with_its_code_and_the_old_password_stays_valid(
-        runtime, catalog, stand_in):
+def test_a_send_twilio_refuses_is_failed_with_its_code_and_the_old_password_stays_valid(runtime, catalog, stand_in):
     registration_id = add_registration(runtime)
     ask(runtime, registration_id, "CA1:1")
     send_pending(runtime, catalog)

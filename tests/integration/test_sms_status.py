@@ -1,18 +1,26 @@
 """Twilio's delivery reports: record_status, the /sms/status webhook, and real callbacks end to end."""
+
 import pytest
 from twilio.request_validator import RequestValidator
 
 from ivr.factory import create_app
-from ivr.store.models import SmsOutbox
-from ivr.speech.catalog import Catalog
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 from ivr.sms.outbox import record_status, send_pending
+from ivr.speech.catalog import Catalog
+from ivr.store.models import SmsOutbox
 from ivr.web.sms_status import sms_webhooks
 from tests.fakes import FakeClock
-from tests.waiting import wait_until
 from tests.integration.sms_support import (
-    ACCOUNT_SID, AUTH_TOKEN, START, add_registration, ask, make_runtime, rows, sent_row,
+    ACCOUNT_SID,
+    AUTH_TOKEN,
+    START,
+    add_registration,
+    ask,
+    make_runtime,
+    rows,
+    sent_row,
 )
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -57,9 +65,17 @@ def test_a_report_for_an_unknown_message_is_refused(runtime):
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite3",
-                      "IVR_SECRET_KEY": "k" * 64, "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
-                      "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "IVR_SMS_SENDER": "off", "CLOCK": FakeClock(START)})
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/app.sqlite3",
+            "IVR_SECRET_KEY": "k" * 64,
+            "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+            "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+            "IVR_SMS_SENDER": "off",
+            "CLOCK": FakeClock(START),
+        }
+    )
     if "sms_webhooks" not in app.blueprints:
         app.register_blueprint(sms_webhooks)
     yield app
@@ -98,7 +114,9 @@ def test_twilios_status_callbacks_reach_the_webhook_and_mark_the_sms_delivered(a
         ask(runtime, add_registration(runtime), "CA1:1")
         assert send_pending(runtime, Catalog.load()) == 1
         assert api.wait_for_messages(1)[0]["status_callback"] == f"{served_app}/sms/status"
-        wait_until(lambda: rows(runtime, SmsOutbox)[0].status == "delivered",
-                   "Twilio's status callbacks to mark the SMS delivered",
-                   describe=lambda: f"the stand-in's messages: {api.messages_to()}")
+        wait_until(
+            lambda: rows(runtime, SmsOutbox)[0].status == "delivered",
+            "Twilio's status callbacks to mark the SMS delivered",
+            describe=lambda: f"the stand-in's messages: {api.messages_to()}",
+        )
     assert rows(runtime, SmsOutbox)[0].status == "delivered"

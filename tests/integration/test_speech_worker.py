@@ -1,4 +1,5 @@
 """The engine worker renders through pyttsx3's save_to_file whatever order texts, voices and rates come in."""
+
 import subprocess
 
 import pytest
@@ -15,8 +16,9 @@ ARABIC = "مرحبا بكم في الصندوق الوطني للضمان الا
 
 def espeak_ng_seconds(text: str, voice: str, rate: int) -> float:
     """Return how long espeak-ng's own command speaks a text, silences trimmed, at 8 kHz."""
-    spoken = subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate), "--stdout", text],
-                            capture_output=True, check=True, timeout=60).stdout
+    spoken = subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(rate), "--stdout", text], capture_output=True, check=True, timeout=60
+    ).stdout
     return len(wav.trim(wav.read_wav(spoken))) / wav.RATE
 
 
@@ -37,9 +39,16 @@ def test_a_long_text_is_rendered_whole_though_pyttsx3_returns_before_espeak_ng_h
 
 
 def test_each_text_is_spoken_in_its_own_voice_and_rate_when_they_change_from_one_text_to_the_next(
-        synthesizer, tmp_path):
-    requests = [("fr", 150, "Un, deux, trois, quatre."), ("ar", 150, ARABIC), ("fr", 90, "Un, deux, trois, quatre."),
-                ("ar", 200, ARABIC), ("fr", 150, "Un, deux, trois, quatre."), ("ar", 150, ARABIC)]
+    synthesizer, tmp_path
+):
+    requests = [
+        ("fr", 150, "Un, deux, trois, quatre."),
+        ("ar", 150, ARABIC),
+        ("fr", 90, "Un, deux, trois, quatre."),
+        ("ar", 200, ARABIC),
+        ("fr", 150, "Un, deux, trois, quatre."),
+        ("ar", 150, ARABIC),
+    ]
     for index, (voice, rate, text) in enumerate(requests):
         synthesizer.render(text, VoiceSettings(voice, rate), tmp_path / f"{index}.wav")
     for index, (voice, rate, text) in enumerate(requests):

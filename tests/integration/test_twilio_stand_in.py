@@ -1,4 +1,5 @@
 """The real twilio SDK, through ivr.twilio_rest, against the local stand-in of Twilio's API."""
+
 import json
 import subprocess
 import sys
@@ -24,8 +25,11 @@ def stand_in():
 
 
 def settings_for(stand_in, **overrides):
-    settings = {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "TWILIO_API_BASE_URL": stand_in.base_url}
+    settings = {
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_API_BASE_URL": stand_in.base_url,
+    }
     settings.update(overrides)
     return settings
 
@@ -48,8 +52,9 @@ def test_the_client_keeps_twilio_urls_when_the_base_url_is_twilios():
 
 
 def test_a_message_is_accepted_and_parsed_by_the_sdk(stand_in, client):
-    message = client.messages.create(to="+212612345678", from_="CNSS", body="Bonjour",
-                                     status_callback="http://127.0.0.1:1/sms/status")
+    message = client.messages.create(
+        to="+212612345678", from_="CNSS", body="Bonjour", status_callback="http://127.0.0.1:1/sms/status"
+    )
     assert message.sid.startswith("SM") and len(message.sid) == 34
     assert (message.status, message.to, message.from_, message.body) == ("queued", "+212612345678", "CNSS", "Bonjour")
     assert message.num_segments == "1"
@@ -74,10 +79,13 @@ def test_a_wrong_auth_token_raises_a_401_rest_exception(stand_in):
     assert stand_in.messages == []
 
 
-@pytest.mark.parametrize("to, body, code", [
-    ("0612345678", "Bonjour", 21211),
-    ("+212612345678", "", 21602),
-])
+@pytest.mark.parametrize(
+    "to, body, code",
+    [
+        ("0612345678", "Bonjour", 21211),
+        ("+212612345678", "", 21602),
+    ],
+)
 def test_a_bad_number_or_an_empty_body_is_refused_like_twilio_does(client, to, body, code):
     with pytest.raises(TwilioRestException) as raised:
         client.messages.create(to=to, from_="CNSS", body=body)
@@ -99,7 +107,8 @@ def test_a_live_call_is_redirected_to_a_new_url(stand_in, client):
     call = client.calls("CA" + "a" * 32).update(url="https://ivr.example/voice/agent?x=1", method="POST")
     assert call.sid == "CA" + "a" * 32
     assert stand_in.call_updates == [
-        {"call_sid": "CA" + "a" * 32, "url": "https://ivr.example/voice/agent?x=1", "method": "POST"}]
+        {"call_sid": "CA" + "a" * 32, "url": "https://ivr.example/voice/agent?x=1", "method": "POST"}
+    ]
 
 
 def test_redirecting_an_unknown_call_raises_a_404(stand_in, client):
@@ -133,14 +142,27 @@ def test_the_recorded_messages_are_readable_as_json_by_number(stand_in, client):
 
 def test_run_as_a_program_it_prints_each_sms_it_receives():
     program = subprocess.Popen(
-        [sys.executable, "-m", "ivr.simulator.twilio_stand_in", "--port", "0",
-         "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN],
-        cwd=PROJECT_DIR, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "ivr.simulator.twilio_stand_in",
+            "--port",
+            "0",
+            "--account-sid",
+            ACCOUNT_SID,
+            "--auth-token",
+            AUTH_TOKEN,
+        ],
+        cwd=PROJECT_DIR,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         banner = program.stdout.readline()
         base_url = banner.split(" on ")[1].split()[0]
-        client = make_client({"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                              "TWILIO_API_BASE_URL": base_url})
+        client = make_client(
+            {"TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_API_BASE_URL": base_url}
+        )
         client.messages.create(to="+212612345678", from_="CNSS", body="Mot de passe: x")
         assert program.stdout.readline() == "SMS to +212612345678: Mot de passe: x\n"
     finally:

@@ -1,10 +1,11 @@
 """Fixtures shared by the unit tests."""
+
 from datetime import datetime
 
 import pytest
 
-from ivr.store.db import Store
 from ivr.runtime import Runtime
+from ivr.store.db import Store
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """CLI: agents create, disable, list; the token is shown once and stored only as a digest."""
+
 import hashlib
 import re
 

@@ -1,4 +1,5 @@
 """An Arabic caller hears Arabic only: no Latin letters, no number a voice would read as bare digits."""
+
 import re
 import string
 from datetime import date, datetime
@@ -8,21 +9,29 @@ import pytest
 from ivr import hours
 from ivr.callflow.actions.guidance import hours_words
 from ivr.registration.categories import load_categories
-from ivr.speech.catalog import Catalog, placeholders
 from ivr.sms.outbox import CREDENTIALS_PROMPT
+from ivr.speech.catalog import Catalog, placeholders
 from ivr.speech.values import ClockTime, Day, DigitString, Localized, Month, prompt_text, say_value
 
 CATALOG = Catalog.load()
 FRAGMENT_TEMPLATES = ("date.", "month_year", "time.", "hours.days", "hours.one_day", "hours.range")  # said in values
-SAID_KEYS = sorted(key for key in CATALOG.texts["ar"]
-                   if not key.startswith(("sms.", *FRAGMENT_TEMPLATES)) or not placeholders(CATALOG.texts["ar"][key]))
+SAID_KEYS = sorted(
+    key
+    for key in CATALOG.texts["ar"]
+    if not key.startswith(("sms.", *FRAGMENT_TEMPLATES)) or not placeholders(CATALOG.texts["ar"][key])
+)
 LATIN = re.compile(r"[A-Za-z]")
 # A phone number in pairs, as Moroccans say it ("05 20 19 40 40"): the voice reads each pair in Arabic.
 PHONE_IN_PAIRS = re.compile(r"\b0\d(?: \d\d){4}\b")
 NUMBER_IN_DIGITS = re.compile(r"\d\d")  # single digits (a key, digits typed one by one) are what is meant
 SITE_IN_THE_SMS = "www.macnss.ma"  # written, to be typed: it stays in Latin letters
-HOURS_SETTINGS = ["mon-fri 08:30-16:30", "mon-fri 08:30-16:30; sat 09:00-12:00",
-                  "mon-thu 08:00-12:15; mon-thu 13:45-17:00; fri 08:30-11:30", "sun 00:00-23:59", "sat 08:05-12:20"]
+HOURS_SETTINGS = [
+    "mon-fri 08:30-16:30",
+    "mon-fri 08:30-16:30; sat 09:00-12:00",
+    "mon-thu 08:00-12:15; mon-thu 13:45-17:00; fri 08:30-11:30",
+    "sun 00:00-23:59",
+    "sat 08:05-12:20",
+]
 MOMENTS = [datetime(2026, 11, 25, 19, 0), datetime(2026, 7, 30, 9, 0), datetime(2026, 12, 31, 9, 0)]
 
 
@@ -31,13 +40,19 @@ def representative_values() -> dict[str, list[object]]:
     table = load_categories()
     groups = [*table.categories.values(), *table.info_choices]
     days = [Day(group.coverage_starts) for group in groups] + [Day(date(2026, day, day)) for day in range(1, 13)]
-    schedules = [hours_words(hours.parse(text, "Africa/Casablanca", "2026-12-31"), moment)
-                 for text in HOURS_SETTINGS for moment in MOMENTS]
+    schedules = [
+        hours_words(hours.parse(text, "Africa/Casablanca", "2026-12-31"), moment)
+        for text in HOURS_SETTINGS
+        for moment in MOMENTS
+    ]
     return {
-        "number": [DigitString("100200399")], "last_four": [DigitString("4578")],
-        "category": [Localized.of(group.label) for group in groups], "choice": [Localized.of(g.label) for g in groups],
+        "number": [DigitString("100200399")],
+        "last_four": [DigitString("4578")],
+        "category": [Localized.of(group.label) for group in groups],
+        "choice": [Localized.of(g.label) for g in groups],
         "due_month": [Month(group.contributions_due) for group in groups] + [Month(date(2031, 12, 1))],
-        "coverage_date": days, "today": [words["today"] for words in schedules],
+        "coverage_date": days,
+        "today": [words["today"] for words in schedules],
         "hours": [words["hours"] for words in schedules],
     }
 
@@ -51,8 +66,10 @@ def renderings(key: str) -> list[str]:
     unknown = names - set(values)
     assert not unknown, f"{key}: give this test representative values for {sorted(unknown)}"
     count = max(len(values[name]) for name in names)
-    return [prompt_text(CATALOG, "ar", key, {name: values[name][i % len(values[name])] for name in names})
-            for i in range(count)]
+    return [
+        prompt_text(CATALOG, "ar", key, {name: values[name][i % len(values[name])] for name in names})
+        for i in range(count)
+    ]
 
 
 def not_arabic(text: str) -> list[str]:
@@ -105,9 +122,11 @@ def test_the_arabic_schedule_says_each_range_with_the_part_of_the_day():
     words = hours_words(hours.parse("mon-fri 08:30-16:30; sat 09:00-12:00", "Africa/Casablanca"))
     assert say_value(CATALOG, "ar", words["hours"]) == (
         "من الاثنين إلى الجمعة، من الثامنة والنصف صباحا إلى الرابعة والنصف مساء، "
-        "ويوم السبت، من التاسعة صباحا إلى الثانية عشرة ظهرا")
+        "ويوم السبت، من التاسعة صباحا إلى الثانية عشرة ظهرا"
+    )
     assert say_value(CATALOG, "fr", words["hours"]) == (
-        "du lundi au vendredi, de 8 heures 30 à 16 heures 30, et le samedi, de 9 heures à midi")
+        "du lundi au vendredi, de 8 heures 30 à 16 heures 30, et le samedi, de 9 heures à midi"
+    )
 
 
 @pytest.mark.parametrize("language, assumes_a_man", [("fr", "êtes né"), ("ar", "مزداد")])

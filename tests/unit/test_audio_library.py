@@ -1,4 +1,5 @@
 """The audio library renders each missing text once, however many calls need it, and writes readable files."""
+
 import importlib
 import os
 import stat
@@ -8,8 +9,8 @@ import time
 import pytest
 
 from ivr.audio import library as library_module
-from ivr.audio.synthesis import WORKER, SynthesisError, voice_settings
 from ivr.audio.library import AudioLibrary, sweep_leftovers
+from ivr.audio.synthesis import WORKER, SynthesisError, voice_settings
 
 
 class DyingEngine:

@@ -1,4 +1,5 @@
 """The benchmarks' report: each run rewrites its own section and nothing else (no benchmark runs here)."""
+
 from bench.common import Figure, Section, write_section
 
 

@@ -1,4 +1,5 @@
 """`flask call` plays a simulated call from the console: what is heard is printed, keys are typed."""
+
 import threading
 
 import pytest
@@ -191,8 +192,7 @@ def test_an_unreachable_sms_stand_in_is_ignored(runner):
 def test_url_calls_a_running_server(runner, app):
     base_url, stop = serve(app)
     try:
-        result = runner.invoke(call, ["--url", base_url, "--auth-token", TOKEN, "--from", "+212700000002"],
-                               input="2\n")
+        result = runner.invoke(call, ["--url", base_url, "--auth-token", TOKEN, "--from", "+212700000002"], input="2\n")
     finally:
         stop()
 

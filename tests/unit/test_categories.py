@@ -7,16 +7,30 @@ import yaml
 from ivr.registration.categories import CATEGORIES_FILE, CATEGORY_CODES, CategoryError, load_categories
 
 SPEC_CODES = (
-    "cpu", "commercant_comptable", "medecin", "pharmacien", "dentiste", "notaire", "sage_femme",
-    "kinesitherapeute", "opticien", "audioprothesiste", "orthoptiste", "orthophoniste",
-    "psychomotricien", "podologue", "prothesiste_dentaire", "dieteticien", "psychologue",
+    "cpu",
+    "commercant_comptable",
+    "medecin",
+    "pharmacien",
+    "dentiste",
+    "notaire",
+    "sage_femme",
+    "kinesitherapeute",
+    "opticien",
+    "audioprothesiste",
+    "orthoptiste",
+    "orthophoniste",
+    "psychomotricien",
+    "podologue",
+    "prothesiste_dentaire",
+    "dieteticien",
+    "psychologue",
     "auto_entrepreneur",
 )
 CPU = (date(2021, 12, 1), date(2022, 1, 1))
 ACCOUNTING_ROW = (date(2022, 1, 1), date(2022, 2, 1))
 AUTO_ENTREPRENEURS = (date(2022, 2, 1), date(2022, 3, 1))
 # The communiqué's table, its merged cells spelled out.
-EXPECTED_DATES = {code: ACCOUNTING_ROW for code in SPEC_CODES} | {"cpu": CPU, "auto_entrepreneur": AUTO_ENTREPRENEURS}
+EXPECTED_DATES = dict.fromkeys(SPEC_CODES, ACCOUNTING_ROW) | {"cpu": CPU, "auto_entrepreneur": AUTO_ENTREPRENEURS}
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,5 @@
 """Every flow loads and passes the checks; a flow with a hole is refused when loaded."""
+
 import shutil
 
 import pytest
@@ -39,7 +40,14 @@ def test_every_shipped_flow_loads_and_passes_the_checks(catalog):
     book = FlowBook.load()
     checks.check(book, catalog)
     assert {name.split(".")[0] for name in book.states} == {
-        "language", "menu", "info", "identity", "category", "completion", "credentials", "advisor",
+        "language",
+        "menu",
+        "info",
+        "identity",
+        "category",
+        "completion",
+        "credentials",
+        "advisor",
     }
 
 

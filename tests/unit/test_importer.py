@@ -7,8 +7,8 @@ from sqlalchemy.exc import DBAPIError
 
 from ivr.registration import people
 from ivr.registration.importer import ImportFileError, ImportStopped, RowError, import_liaison_list
-from ivr.store.models import PreRegistration, Registration
 from ivr.runtime import Runtime
+from ivr.store.models import PreRegistration, Registration
 from tests.databases import BACKEND, stored_bytes
 
 HEADER = "cin,last_name,first_name,birth_date,category,mobile,source"
@@ -38,7 +38,8 @@ def test_good_rows_are_imported_with_digests_and_e164_mobiles(runtime):
     assert amina.cin_key == key_of(runtime, "AB123456")
     assert amina.cin_digits_key == people.cin_digits_key(runtime.secret, people.typed_cin_digits("123456"))
     assert amina.birth_date_key == people.birth_date_key(
-        runtime.secret, people.birth_date(datetime(1975, 3, 14).date()))
+        runtime.secret, people.birth_date(datetime(1975, 3, 14).date())
+    )
     assert (amina.last_name, amina.first_name, amina.category, amina.source) == ("FICTIF", "Amina", "cpu", "DGI (test)")
     assert (amina.mobile, omar.mobile, salma.mobile) == ("+212612345678", None, "+212712345678")
     assert amina.imported_at == amina.updated_at == datetime(2024, 1, 15, 10, 0)
@@ -62,9 +63,14 @@ def test_reimport_updates_the_row_found_by_cin_and_never_duplicates(runtime):
     amina = rows[0]
     assert amina.cin_key == key_of(runtime, "AB123456")
     assert (amina.last_name, amina.category, amina.mobile, amina.source) == (
-        "FICTIF-NOUVEAU", "commercant_comptable", None, "Chambre (test)")
+        "FICTIF-NOUVEAU",
+        "commercant_comptable",
+        None,
+        "Chambre (test)",
+    )
     assert amina.birth_date_key == people.birth_date_key(
-        runtime.secret, people.birth_date(datetime(1975, 3, 15).date()))
+        runtime.secret, people.birth_date(datetime(1975, 3, 15).date())
+    )
     assert amina.imported_at == datetime(2024, 1, 15, 10, 0)
     assert amina.updated_at == datetime(2024, 2, 1, 9, 0)
     assert rows[1].updated_at == datetime(2024, 1, 15, 10, 0)
@@ -74,8 +80,16 @@ def test_reimport_never_changes_an_assigned_registration_number(runtime):
     import_liaison_list(runtime, csv_lines(AMINA))
     with runtime.store.transaction() as session:
         amina = session.scalars(select(PreRegistration)).one()
-        session.add(Registration(pre_registration_id=amina.id, number="123456789", mobile="+212612345678",
-                                 language="fr", completed_at=datetime(2024, 1, 16), completed_by_call="CA1"))
+        session.add(
+            Registration(
+                pre_registration_id=amina.id,
+                number="123456789",
+                mobile="+212612345678",
+                language="fr",
+                completed_at=datetime(2024, 1, 16),
+                completed_by_call="CA1",
+            )
+        )
     changed = AMINA.replace("cpu", "commercant_comptable").replace("06 12 34 56 78", "0700000001")
     report = import_liaison_list(runtime, csv_lines(changed))
     assert report.updated == 1
@@ -88,18 +102,18 @@ def test_reimport_never_changes_an_assigned_registration_number(runtime):
 
 def test_bad_rows_are_reported_with_their_line_and_reason_and_good_rows_imported(runtime):
     rows = [
-        AMINA,                                                             # line 2
-        "12345,NOLETTER,Ali,1980-01-01,cpu,,src",                          # line 3
-        "D111222,,Ali,1980-01-01,cpu,,src",                                # line 4
-        "D111223,NOM,Ali,14/03/1975,cpu,,src",                             # line 5
-        "D111224,NOM,Ali,1980-02-30,cpu,,src",                             # line 6
-        "D111225,NOM,Ali,2030-01-01,cpu,,src",                             # line 7
-        "D111226,NOM,Ali,1899-12-31,cpu,,src",                             # line 8
-        "D111227,NOM,Ali,1980-01-01,astronaute,,src",                      # line 9
-        "D111228,NOM,Ali,1980-01-01,cpu,0522123456,src",                   # line 10
-        "D111229,NOM,Ali,1980-01-01,cpu,,",                                # line 11
-        "D111230,NOM,Ali,1980-01-01,cpu",                                  # line 12
-        OMAR,                                                              # line 13
+        AMINA,  # line 2
+        "12345,NOLETTER,Ali,1980-01-01,cpu,,src",  # line 3
+        "D111222,,Ali,1980-01-01,cpu,,src",  # line 4
+        "D111223,NOM,Ali,14/03/1975,cpu,,src",  # line 5
+        "D111224,NOM,Ali,1980-02-30,cpu,,src",  # line 6
+        "D111225,NOM,Ali,2030-01-01,cpu,,src",  # line 7
+        "D111226,NOM,Ali,1899-12-31,cpu,,src",  # line 8
+        "D111227,NOM,Ali,1980-01-01,astronaute,,src",  # line 9
+        "D111228,NOM,Ali,1980-01-01,cpu,0522123456,src",  # line 10
+        "D111229,NOM,Ali,1980-01-01,cpu,,",  # line 11
+        "D111230,NOM,Ali,1980-01-01,cpu",  # line 12
+        OMAR,  # line 13
     ]
     report = import_liaison_list(runtime, csv_lines(*rows))
     assert report.imported == 2
@@ -118,8 +132,13 @@ def test_bad_rows_are_reported_with_their_line_and_reason_and_good_rows_imported
 
 def test_every_fault_of_a_row_is_reported_on_its_line(runtime):
     report = import_liaison_list(runtime, csv_lines("??,,Ali,yesterday,cpu,,src"))
-    assert report.errors == [RowError(2, "CIN is not of the form letters+digits (1-2 letters, then 3-7 digits); "
-                                         "birth date is not a valid YYYY-MM-DD date; last name is empty")]
+    assert report.errors == [
+        RowError(
+            2,
+            "CIN is not of the form letters+digits (1-2 letters, then 3-7 digits); "
+            "birth date is not a valid YYYY-MM-DD date; last name is empty",
+        )
+    ]
 
 
 def test_a_cin_twice_in_one_file_reports_the_later_row_as_a_duplicate(runtime):
@@ -147,8 +166,17 @@ def test_no_cin_or_birth_date_appears_in_the_report(runtime):
     report = import_liaison_list(runtime, csv_lines(*rows))
     text = "\n".join(f"line {error.line}: {error.reason}" for error in report.errors) + repr(report)
     assert len(report.errors) == 4
-    for secret in ("AB123456", "123456", "AB12", "1975-03-14", "1975-13-14", "ZZ999999", "2099-01-01",
-                   "Q1234567", "1980-01-01"):
+    for secret in (
+        "AB123456",
+        "123456",
+        "AB12",
+        "1975-03-14",
+        "1975-13-14",
+        "ZZ999999",
+        "2099-01-01",
+        "Q1234567",
+        "1980-01-01",
+    ):
         assert secret not in text
 
 
@@ -170,11 +198,14 @@ def test_a_byte_order_mark_before_the_header_is_tolerated(runtime):
     assert import_liaison_list(runtime, lines).imported == 1
 
 
-@pytest.mark.parametrize("header", [
-    "cin,nom,prenom,birth_date,category,mobile,source",
-    "cin,last_name,first_name,birth_date,category,mobile",
-    "last_name,cin,first_name,birth_date,category,mobile,source",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "cin,nom,prenom,birth_date,category,mobile,source",
+        "cin,last_name,first_name,birth_date,category,mobile",
+        "last_name,cin,first_name,birth_date,category,mobile,source",
+    ],
+)
 def test_a_wrong_header_refuses_the_whole_file(runtime, header):
     with pytest.raises(ImportFileError, match="line 1 must be the header cin,last_name"):
         import_liaison_list(runtime, csv_lines(AMINA, header=header))
@@ -266,8 +297,16 @@ def test_a_birth_date_already_seen_is_still_checked_against_the_day_of_the_impor
 
 
 def test_the_usual_written_forms_of_a_mobile_are_stored_in_e164(runtime):
-    forms = ["0612345678", "06 12 34 56 78", "06.12.34.56.78", "+212612345678", "+212 6 12 34 56 78",
-             "00212612345678", "212612345678", "+212 (0)6 12 34 56 78"]
+    forms = [
+        "0612345678",
+        "06 12 34 56 78",
+        "06.12.34.56.78",
+        "+212612345678",
+        "+212 6 12 34 56 78",
+        "00212612345678",
+        "212612345678",
+        "+212 (0)6 12 34 56 78",
+    ]
     rows = [f"AB{100000 + n},NOM,Prenom,1980-01-01,cpu,{form},src" for n, form in enumerate(forms)]
     report = import_liaison_list(runtime, csv_lines(*rows))
     assert report.imported == len(forms)

@@ -1,4 +1,5 @@
 """Import faults: characters a store or COPY would misread, and files or stores that fail part way."""
+
 import csv
 
 import pytest
@@ -8,8 +9,8 @@ from sqlalchemy.exc import OperationalError
 from ivr.factory import create_app
 from ivr.registration import importer
 from ivr.registration.importer import ImportStopped, RowError, import_liaison_list
-from ivr.store.models import PreRegistration
 from ivr.runtime import Runtime
+from ivr.store.models import PreRegistration
 
 HEADER = "cin,last_name,first_name,birth_date,category,mobile,source"
 GOOD = [f"AB{100000 + n},NOM{n},Prenom,1980-01-01,cpu,,src" for n in range(8)]
@@ -66,7 +67,7 @@ def test_a_nul_byte_in_a_name_rejects_that_row_by_its_line_and_imports_the_other
 
 @pytest.mark.parametrize("column", range(7))
 def test_a_control_character_in_any_column_is_named_without_quoting_the_value(runtime, column):
-    fields = "AB200000,NOM,Ali,1980-01-01,cpu,0612345678,src".split(",")
+    fields = ["AB200000", "NOM", "Ali", "1980-01-01", "cpu", "0612345678", "src"]
     fields[column] = fields[column][:2] + "\x1b" + fields[column][2:]
     report = import_liaison_list(runtime, csv_lines(",".join(fields)))
     assert report.imported == 0 and len(report.errors) == 1
@@ -91,8 +92,13 @@ def test_tabs_and_newlines_inside_quoted_fields_become_single_spaces_and_keep_li
 
 
 def test_a_huge_field_part_way_stops_the_import_saying_exactly_which_lines_were_imported(runtime):
-    rows = [*GOOD[:3], "AB500000,BAD,Ali,1980-01-01,cpu,,x", GOOD[3], f"AB500001,{HUGE},Ali,1980-01-01,cpu,,s",
-            *GOOD[4:]]
+    rows = [
+        *GOOD[:3],
+        "AB500000,BAD,Ali,1980-01-01,cpu,,x",
+        GOOD[3],
+        f"AB500001,{HUGE},Ali,1980-01-01,cpu,,s",
+        *GOOD[4:],
+    ]
     rows[3] = rows[3].replace("cpu", "nope")
     with pytest.raises(ImportStopped) as stopped:
         import_liaison_list(runtime, csv_lines(*rows), chunk_size=2)
@@ -144,6 +150,8 @@ def test_a_nul_byte_row_gives_exit_status_1_and_the_other_rows_are_imported(app,
     path = write_csv(tmp_path, GOOD[0], "AB200000,NOM,Ali\x00,1980-01-01,cpu,,src", GOOD[1])
     result = app.test_cli_runner().invoke(args=["registrations", "import", str(path)])
     assert result.exit_code == 1
-    assert result.output.splitlines() == ["imported: 2, updated: 0, unchanged: 0, rejected: 1",
-                                          "line 3: first_name holds a control character (U+0000)"]
+    assert result.output.splitlines() == [
+        "imported: 2, updated: 0, unchanged: 0, rejected: 1",
+        "line 3: first_name holds a control character (U+0000)",
+    ]
     assert count(app.extensions["ivr"]) == 2

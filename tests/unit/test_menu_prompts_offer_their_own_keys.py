@@ -1,4 +1,5 @@
 """What a menu says, its reprompts included, offers only the keys that menu takes (issue 12, point 9)."""
+
 import re
 
 import pytest
@@ -29,5 +30,4 @@ def test_every_prompt_of_a_menu_offers_only_keys_that_menu_takes(menu, language)
 def test_the_french_menus_do_offer_keys_so_the_check_above_is_not_empty():
     book, catalog = FlowBook.load(), Catalog.load()
     assert offered_keys(catalog.texts["fr"]["info.dates"], "fr") == {"1", "9"}
-    assert all(offered_keys(catalog.texts["fr"][book[menu].prompts[0]], "fr") for menu in MENUS
-               if book[menu].keys)
+    assert all(offered_keys(catalog.texts["fr"][book[menu].prompts[0]], "fr") for menu in MENUS if book[menu].keys)

@@ -1,12 +1,13 @@
 """The advisors' opening hours: several ranges, Morocco's public holidays, an operator's closed dates."""
+
 from datetime import datetime
 
 import holidays
 import pytest
 
 from ivr import hours, settings
-from ivr.speech.opening_hours import closed_reason
 from ivr.speech.catalog import Catalog
+from ivr.speech.opening_hours import closed_reason
 from ivr.speech.values import ClockTime, say_value
 
 CASABLANCA = "Africa/Casablanca"
@@ -88,10 +89,21 @@ def test_a_closed_date_is_a_local_date():
     assert found.is_open(datetime(2026, 12, 30, 22, 30))  # 23:30 on the 30th
 
 
-@pytest.mark.parametrize("value", [
-    "", "mon-fri", "mon-fri 8:30-16:30", "lun-ven 08:30-16:30", "fri-mon 08:30-16:30", "mon-fri 16:30-08:30",
-    "mon-fri 08:30-16:30, sat 09:00-12:00", "mon-fri 08:30-24:00", "mon-fri 08:60-16:30", "mon-fri 08:30-16:30; sat",
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "mon-fri",
+        "mon-fri 8:30-16:30",
+        "lun-ven 08:30-16:30",
+        "fri-mon 08:30-16:30",
+        "mon-fri 16:30-08:30",
+        "mon-fri 08:30-16:30, sat 09:00-12:00",
+        "mon-fri 08:30-24:00",
+        "mon-fri 08:60-16:30",
+        "mon-fri 08:30-16:30; sat",
+    ],
+)
 def test_malformed_hours_are_refused_at_start_with_the_setting_named(value):
     with pytest.raises(ValueError, match="ADVISOR_HOURS"):
         settings.check(settings.from_environment({"ADVISOR_HOURS": value or " "}))
@@ -108,17 +120,20 @@ def test_an_unknown_time_zone_is_refused_at_start_with_the_setting_named():
         settings.check(settings.from_environment({"IVR_TIMEZONE": "Africa/Nowhere"}))
 
 
-@pytest.mark.parametrize("hour, minute, arabic, french", [
-    (8, 30, "الثامنة والنصف صباحا", "8 heures 30"),
-    (16, 30, "الرابعة والنصف مساء", "16 heures 30"),
-    (12, 0, "الثانية عشرة ظهرا", "midi"),
-    (9, 0, "التاسعة صباحا", "9 heures"),
-    (11, 15, "الحادية عشرة والربع صباحا", "11 heures 15"),
-    (13, 45, "الواحدة وخمس وأربعين دقيقة ظهرا", "13 heures 45"),
-    (8, 10, "الثامنة وعشر دقائق صباحا", "8 heures 10"),
-    (17, 2, "الخامسة ودقيقتين مساء", "17 heures 2"),
-    (23, 59, "الحادية عشرة وتسع وخمسين دقيقة مساء", "23 heures 59"),
-])
+@pytest.mark.parametrize(
+    "hour, minute, arabic, french",
+    [
+        (8, 30, "الثامنة والنصف صباحا", "8 heures 30"),
+        (16, 30, "الرابعة والنصف مساء", "16 heures 30"),
+        (12, 0, "الثانية عشرة ظهرا", "midi"),
+        (9, 0, "التاسعة صباحا", "9 heures"),
+        (11, 15, "الحادية عشرة والربع صباحا", "11 heures 15"),
+        (13, 45, "الواحدة وخمس وأربعين دقيقة ظهرا", "13 heures 45"),
+        (8, 10, "الثامنة وعشر دقائق صباحا", "8 heures 10"),
+        (17, 2, "الخامسة ودقيقتين مساء", "17 heures 2"),
+        (23, 59, "الحادية عشرة وتسع وخمسين دقيقة مساء", "23 heures 59"),
+    ],
+)
 def test_a_time_is_said_as_words_with_its_part_of_the_day_in_arabic(catalog, hour, minute, arabic, french):
     assert say_value(catalog, "ar", ClockTime(hour, minute)) == arabic
     assert say_value(catalog, "fr", ClockTime(hour, minute)) == french

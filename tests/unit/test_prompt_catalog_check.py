@@ -1,4 +1,5 @@
 """The prompt catalog is refused with a missing key, a placeholder mismatch or an unused key."""
+
 import shutil
 
 import pytest
@@ -46,8 +47,11 @@ def test_a_key_missing_in_one_language_is_refused(prompts_copy, check):
 
 
 def test_a_translation_with_other_placeholders_is_refused(prompts_copy, check):
-    prompts_copy[1]("fr", "calls.yaml", lambda texts: texts.update(
-        {"completion.confirm_mobile": "Le numéro se termine par {last_digits}. Tapez 1."}))
+    prompts_copy[1](
+        "fr",
+        "calls.yaml",
+        lambda texts: texts.update({"completion.confirm_mobile": "Le numéro se termine par {last_digits}. Tapez 1."}),
+    )
     result = check()
     assert result.exit_code == 1
     assert "completion.confirm_mobile: placeholders differ" in result.output

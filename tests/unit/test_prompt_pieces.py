@@ -1,4 +1,5 @@
 """How a prompt is cut into pieces to render and pauses, its values said in the caller's language."""
+
 from datetime import date
 
 from ivr.audio.pieces import DIGIT_GAP, END_GAP, PHRASE_GAP, known_values, prompt_pieces, texts_to_render
@@ -10,8 +11,9 @@ def test_a_prompt_without_values_is_one_piece_then_a_pause(rt):
 
 
 def test_a_registration_number_is_said_digit_by_digit_in_the_callers_language(rt):
-    pieces = prompt_pieces(rt.catalog, "ar", "credentials.sent",
-                           {"number": DigitString("100000017"), "last_four": DigitString("4578")})
+    pieces = prompt_pieces(
+        rt.catalog, "ar", "credentials.sent", {"number": DigitString("100000017"), "last_four": DigitString("4578")}
+    )
     number = pieces[2:19]
     assert number[::2] == ["واحد", "صفر", "صفر", "صفر", "صفر", "صفر", "صفر", "واحد", "سبعة"]
     assert set(number[1::2]) == {DIGIT_GAP}
@@ -21,8 +23,11 @@ def test_a_registration_number_is_said_digit_by_digit_in_the_callers_language(rt
 
 
 def test_dates_months_and_category_labels_are_each_one_piece_in_the_language(rt):
-    params = {"choice": Localized.of({"fr": "les médecins", "ar": "الأطباء"}),
-              "due_month": Month(date(2022, 1, 1)), "coverage_date": Day(date(2022, 2, 1))}
+    params = {
+        "choice": Localized.of({"fr": "les médecins", "ar": "الأطباء"}),
+        "due_month": Month(date(2022, 1, 1)),
+        "coverage_date": Day(date(2022, 2, 1)),
+    }
     pieces = [p for p in prompt_pieces(rt.catalog, "ar", "info.dates", params) if isinstance(p, str)]
     assert "الأطباء" in pieces and "يناير ألفين واثنين وعشرين" in pieces and "فاتح فبراير ألفين واثنين وعشرين" in pieces
     french = [p for p in prompt_pieces(rt.catalog, "fr", "info.dates", params) if isinstance(p, str)]

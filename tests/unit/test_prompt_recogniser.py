@@ -1,10 +1,11 @@
 """The simulated caller tells which catalog prompt it heard from the spoken text alone."""
+
 from datetime import date
 
 import pytest
 
-from ivr.speech.catalog import LANGUAGES, Catalog, placeholders
 from ivr.simulator.recognise import FRAGMENT_PREFIXES, Recogniser
+from ivr.speech.catalog import LANGUAGES, Catalog, placeholders
 from ivr.speech.values import Day, DigitString, prompt_text
 
 CATALOG = Catalog.load()
@@ -26,7 +27,9 @@ def test_every_prompt_is_recognised_as_itself_with_any_placeholder_values(recogn
 
 
 def test_a_prompt_is_recognised_without_its_say_language(recogniser):
-    text = prompt_text(CATALOG, "fr", "info.dates", {"choice": "X", "due_month": "Y", "coverage_date": Day(date(2022, 3, 1))})
+    text = prompt_text(
+        CATALOG, "fr", "info.dates", {"choice": "X", "due_month": "Y", "coverage_date": Day(date(2022, 3, 1))}
+    )
     assert recogniser.say(text).key == "info.dates"
 
 

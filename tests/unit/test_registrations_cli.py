@@ -48,16 +48,29 @@ def test_a_clean_file_is_imported_with_a_summary_and_exit_status_0(app, runner, 
 def test_the_report_is_printed_without_a_progress_bar_when_not_on_a_terminal(runner, tmp_path):
     path = write_csv(tmp_path, AMINA, "AB999999,NOM,Ali,1980-02-30,cpu,,src")
     result = runner.invoke(args=["registrations", "import", str(path)])
-    assert result.output.splitlines() == ["imported: 1, updated: 0, unchanged: 0, rejected: 1",
-                                          "line 3: birth date is not a valid YYYY-MM-DD date"]
+    assert result.output.splitlines() == [
+        "imported: 1, updated: 0, unchanged: 0, rejected: 1",
+        "line 3: birth date is not a valid YYYY-MM-DD date",
+    ]
 
 
 def test_a_progress_bar_of_the_file_read_shows_on_a_terminal(tmp_path):
     path = write_csv(tmp_path, *(f"AB{100000 + n},NOM,Prenom,1980-01-01,cpu,,src" for n in range(3000)))
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'tty.sqlite3'}", "IVR_SECRET_KEY": "t" * 64,
-           "IVR_SMS_SENDER": "off"}
-    terminal = pexpect.spawn(sys.executable, ["-m", "flask", "--app", "app", "registrations", "import", str(path)],
-                             env=env, encoding="utf-8", timeout=60, cwd=PROJECT_DIR, dimensions=(24, 120))
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'tty.sqlite3'}",
+        "IVR_SECRET_KEY": "t" * 64,
+        "IVR_SMS_SENDER": "off",
+    }
+    terminal = pexpect.spawn(
+        sys.executable,
+        ["-m", "flask", "--app", "app", "registrations", "import", str(path)],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        cwd=PROJECT_DIR,
+        dimensions=(24, 120),
+    )
     terminal.expect(r"importing list\.csv +\[[#-]+\] +100%")
     terminal.expect("imported: 3000, updated: 0, unchanged: 0, rejected: 0")
     terminal.expect(pexpect.EOF)
@@ -130,7 +143,9 @@ def test_the_demo_readme_tells_testers_what_to_type_for_every_demo_person():
 
     people = list(csv.DictReader(DEMO_LIST.open(encoding="utf-8")))
     readme = (DEMO_LIST.parent / "README.md").read_text(encoding="utf-8")
-    rows = {line.split("|")[2].strip(): line for line in readme.splitlines() if line.startswith("| ") and "|" in line[2:]}
+    rows = {
+        line.split("|")[2].strip(): line for line in readme.splitlines() if line.startswith("| ") and "|" in line[2:]
+    }
     assert {"cpu", "medecin", "auto_entrepreneur"} <= {person["category"] for person in people}
     assert sum(1 for person in people if not person["mobile"]) >= 3
     for person in people:

@@ -1,4 +1,5 @@
 """The scenario runner waits for a running server's SMS as long as its outbox and sender may take."""
+
 from ivr.simulator import replay
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.replay import Player
@@ -40,7 +41,10 @@ def test_against_a_server_an_sms_slower_than_the_sandbox_wait_still_arrives_in_t
     clock = SlowClock()
     monkeypatch.setattr(replay, "time", clock)
     path = tmp_path / "sms.yaml"
-    path.write_text('name: An SMS that takes a while\ncaller: {from: "+212600000101"}\n'
-                    'steps:\n  - hangup\n  - expect_sms: {contains: "CNSS"}\n', encoding="utf-8")
+    path.write_text(
+        'name: An SMS that takes a while\ncaller: {from: "+212600000101"}\n'
+        'steps:\n  - hangup\n  - expect_sms: {contains: "CNSS"}\n',
+        encoding="utf-8",
+    )
     outcome = Player(load(path), ServerWithASlowSmsSender(app, clock), None, "+212600000101").play()
     assert outcome.passed, outcome.mismatch or outcome.error

@@ -1,4 +1,5 @@
 """The simulated caller drives voice webhooks the way Twilio's voice platform does."""
+
 import re
 
 import pytest
@@ -128,9 +129,15 @@ def test_dialling_sends_twilios_call_parameters_with_a_valid_signature(app, call
     (params,) = requests_to(app, "/voice/incoming")
     assert re.fullmatch(r"CA[0-9a-f]{32}", params["CallSid"])
     assert params | {"CallSid": "-"} == {
-        "AccountSid": "AC" + "1" * 32, "ApiVersion": "2010-04-01", "CallSid": "-", "CallStatus": "ringing",
-        "Called": "+212520447100", "Caller": "+212612345678", "Direction": "inbound",
-        "From": "+212612345678", "To": "+212520447100",
+        "AccountSid": "AC" + "1" * 32,
+        "ApiVersion": "2010-04-01",
+        "CallSid": "-",
+        "CallStatus": "ringing",
+        "Called": "+212520447100",
+        "Caller": "+212612345678",
+        "Direction": "inbound",
+        "From": "+212612345678",
+        "To": "+212520447100",
     }
 
 
@@ -242,8 +249,11 @@ def test_a_redirect_chain_is_followed_at_once(caller):
     turn = caller.press("2")
 
     assert turn.urls == [
-        "http://localhost/menu", "http://localhost/hop/3", "http://localhost/hop/2",
-        "http://localhost/hop/1", "http://localhost/hop/0",
+        "http://localhost/menu",
+        "http://localhost/hop/3",
+        "http://localhost/hop/2",
+        "http://localhost/hop/1",
+        "http://localhost/hop/0",
     ]
     assert turn.heard_text() == "Fin de la chaîne."
     assert turn.ended_by == "end_of_document"

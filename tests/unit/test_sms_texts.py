@@ -3,10 +3,10 @@ import re
 import pytest
 
 from ivr.registration.credentials import ALPHABET, generate_password, hash_password, password_matches
-from ivr.speech.catalog import Catalog
 from ivr.sensitive import Sensitive
-from ivr.sms.outbox import CREDENTIALS_PROMPT, sms_segments
 from ivr.sms.encoding import GSM7_BASIC
+from ivr.sms.outbox import CREDENTIALS_PROMPT, sms_segments
+from ivr.speech.catalog import Catalog
 
 LONGEST_NUMBER = "999999999"
 LONGEST_PASSWORD = "WWWWWWWWW9"
@@ -21,14 +21,17 @@ def credentials_text(catalog, language):
     return catalog.text(language, CREDENTIALS_PROMPT, number=LONGEST_NUMBER, password=LONGEST_PASSWORD)
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("a" * 160, ("GSM-7", 1)),
-    ("a" * 161, ("GSM-7", 2)),
-    ("a" * 306, ("GSM-7", 2)),
-    ("a" * 307, ("GSM-7", 3)),
-    ("é à è ù ì ò Ç Ø å Ä ß ¿ ¡ £ $ @", ("GSM-7", 1)),
-    ("", ("GSM-7", 1)),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("a" * 160, ("GSM-7", 1)),
+        ("a" * 161, ("GSM-7", 2)),
+        ("a" * 306, ("GSM-7", 2)),
+        ("a" * 307, ("GSM-7", 3)),
+        ("é à è ù ì ò Ç Ø å Ä ß ¿ ¡ £ $ @", ("GSM-7", 1)),
+        ("", ("GSM-7", 1)),
+    ],
+)
 def test_gsm7_bodies_take_160_septets_alone_and_153_per_part(body, expected):
     assert sms_segments(body) == expected
 
@@ -45,15 +48,18 @@ def test_an_extension_character_is_never_split_between_two_parts():
     assert sms_segments("a" * 152 + "€" * 76 + "aa") == ("GSM-7", 3)  # 306 septets
 
 
-@pytest.mark.parametrize("body, expected", [
-    ("ê", ("UCS-2", 1)),
-    ("ب" * 70, ("UCS-2", 1)),
-    ("ب" * 71, ("UCS-2", 2)),
-    ("ب" * 134, ("UCS-2", 2)),
-    ("ب" * 135, ("UCS-2", 3)),
-    ("😀" * 35, ("UCS-2", 1)),
-    ("😀" * 36, ("UCS-2", 2)),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("ê", ("UCS-2", 1)),
+        ("ب" * 70, ("UCS-2", 1)),
+        ("ب" * 71, ("UCS-2", 2)),
+        ("ب" * 134, ("UCS-2", 2)),
+        ("ب" * 135, ("UCS-2", 3)),
+        ("😀" * 35, ("UCS-2", 1)),
+        ("😀" * 36, ("UCS-2", 2)),
+    ],
+)
 def test_other_bodies_are_ucs2_with_70_units_alone_and_67_per_part(body, expected):
     assert sms_segments(body) == expected
 

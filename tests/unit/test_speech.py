@@ -6,7 +6,20 @@ import pytest
 from ivr.speech.catalog import PROMPTS_DIR, Catalog
 from ivr.speech.say_text import spoken_date, spoken_digits, spoken_month
 
-MOROCCAN_MONTHS = "يناير فبراير مارس أبريل ماي يونيو يوليوز غشت شتنبر أكتوبر نونبر دجنبر".split()
+MOROCCAN_MONTHS = [
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "ماي",
+    "يونيو",
+    "يوليوز",
+    "غشت",
+    "شتنبر",
+    "أكتوبر",
+    "نونبر",
+    "دجنبر",
+]
 
 
 @pytest.fixture(scope="module")

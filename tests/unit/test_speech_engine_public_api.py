@@ -1,4 +1,5 @@
 """The speech engine is driven through pyttsx3's public API only, never its private modules."""
+
 import ast
 from pathlib import Path
 
@@ -34,8 +35,12 @@ def test_nothing_in_ivr_imports_pyttsx3_s_private_modules():
 
 
 def test_the_check_finds_the_private_espeak_binding_however_it_is_imported(tmp_path):
-    for line in ("from pyttsx3.drivers import _espeak", "import pyttsx3.drivers._espeak as binding",
-                 "from pyttsx3.drivers._espeak import Synth", "speech = pyttsx3.drivers._espeak"):
+    for line in (
+        "from pyttsx3.drivers import _espeak",
+        "import pyttsx3.drivers._espeak as binding",
+        "from pyttsx3.drivers._espeak import Synth",
+        "speech = pyttsx3.drivers._espeak",
+    ):
         (tmp_path / "sample.py").write_text(f"import pyttsx3\n{line}\n")
         assert private_pyttsx3_uses(tmp_path / "sample.py"), line
     (tmp_path / "sample.py").write_text("import pyttsx3\nengine = pyttsx3.init('espeak')\n")

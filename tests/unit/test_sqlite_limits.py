@@ -1,4 +1,5 @@
 """SQLite serves one process, and the simulator waits longer for an answer than the server may wait."""
+
 import logging
 import runpy
 from pathlib import Path
@@ -6,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from ivr.store.db import CONNECT_TIMEOUT, SQLITE_BUSY_TIMEOUT, STATEMENT_TIMEOUT_MS
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.targets import RemoteTarget
 from ivr.simulator.transports import HttpTransport
+from ivr.store.db import CONNECT_TIMEOUT, SQLITE_BUSY_TIMEOUT, STATEMENT_TIMEOUT_MS
 
 GUNICORN_CONF = Path(__file__).resolve().parents[2] / "gunicorn.conf.py"
 POSTGRES_URL = "postgresql+psycopg://ivr@db.internal/ivr"

@@ -1,14 +1,14 @@
 """Synthetic people for load runs: deterministic, valid for the import, never confused with demo people."""
-from sqlalchemy import func, select
 
 import pytest
+from sqlalchemy import func, select
 
 from ivr.factory import create_app
 from ivr.registration import people, synthetic
-from ivr.runtime import runtime_of
-from ivr.store.models import PreRegistration
 from ivr.registration.mobiles import parse_moroccan_mobile
+from ivr.runtime import runtime_of
 from ivr.simulator.testdata import demo_people, resolve
+from ivr.store.models import PreRegistration
 
 
 def test_a_synthetic_person_is_always_the_same():
@@ -59,5 +59,6 @@ def test_load_synthetic_imports_people_start_to_start_plus_count_and_again_chang
 
 def test_load_synthetic_refuses_numbers_beyond_the_last_person(app):
     result = app.test_cli_runner().invoke(
-        args=["registrations", "load-synthetic", "--count", "2", "--start", str(synthetic.MAX_PEOPLE - 1)])
+        args=["registrations", "load-synthetic", "--count", "2", "--start", str(synthetic.MAX_PEOPLE - 1)]
+    )
     assert result.exit_code == 2 and "numbered 0 to 999999" in result.output

@@ -1,4 +1,5 @@
 """Telephone WAV: 8 kHz mono 16-bit, whatever comes in; silences trimmed; compositions checked."""
+
 import io
 import math
 import subprocess
@@ -20,8 +21,11 @@ def tone(rate: int, seconds: float, channels: int = 1, width: int = 2, hertz: in
     frames = io.BytesIO()
     for n in range(int(rate * seconds)):
         sample = int(12000 * math.sin(2 * math.pi * hertz * n / rate))
-        encoded = ((sample + 32768) >> 8).to_bytes(1, "little") if width == 1 else \
-            (sample << 8 * (width - 2)).to_bytes(width, "little", signed=True)
+        encoded = (
+            ((sample + 32768) >> 8).to_bytes(1, "little")
+            if width == 1
+            else (sample << 8 * (width - 2)).to_bytes(width, "little", signed=True)
+        )
         frames.write(encoded * channels)
     out = io.BytesIO()
     with wave.open(out, "wb") as written:
@@ -72,8 +76,16 @@ def test_a_composition_joins_pieces_and_pauses(tmp_path):
 def test_a_composition_refuses_paths_unknown_pieces_and_long_silences(tmp_path):
     (tmp_path / "0123456789abcdef.wav").write_bytes(wav.to_wav(wav.silence(100)))
     (tmp_path / "secret.wav").write_bytes(wav.to_wav(wav.silence(100)))
-    for name in ("../0123456789abcdef", "secret", "0123456789ABCDEF", "fedcba9876543210", "p5000",
-                 "0123456789abcdef/../secret", "0123456789abcdef-", "-".join(["p999"] * 81)):
+    for name in (
+        "../0123456789abcdef",
+        "secret",
+        "0123456789ABCDEF",
+        "fedcba9876543210",
+        "p5000",
+        "0123456789abcdef/../secret",
+        "0123456789abcdef-",
+        "-".join(["p999"] * 81),
+    ):
         assert compose(tmp_path, name) is None, name
 
 
@@ -87,7 +99,7 @@ def test_trim_keeps_every_sample_from_the_first_to_the_last_one_louder_than_the_
     margin = wav.silence(wav.TRIM_MARGIN_MS)
     quiet = array("h", [0, 299, -300, 256, -257] * 400)
     speech = array("h", [301, 0, 0, -12000, 40, -301])
-    assert wav.trim(quiet + speech + quiet) == quiet[-len(margin):] + speech + quiet[:len(margin)]
+    assert wav.trim(quiet + speech + quiet) == quiet[-len(margin) :] + speech + quiet[: len(margin)]
     assert wav.trim(quiet) == array("h")
 
 
@@ -135,9 +147,17 @@ def test_input_too_loud_for_the_filter_is_clipped_never_wrapped_around():
 
 def test_a_web_process_joins_8_khz_audio_without_loading_numpy_or_soxr(tmp_path):
     (tmp_path / "0123456789abcdef.wav").write_bytes(wav.to_wav(wav.read_wav(tone(8000, 0.5))))
-    check = ("import sys\nfrom pathlib import Path\nfrom ivr.factory import create_app\nfrom ivr.audio.library import compose\n"
-             f"assert compose(Path({str(tmp_path)!r}), '0123456789abcdef-p250-0123456789abcdef')\n"
-             "print(sorted({'numpy', 'soxr'} & set(sys.modules)))")
-    loaded = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True,
-                            cwd=Path(__file__).parents[2], timeout=120)
+    check = (
+        "import sys\nfrom pathlib import Path\nfrom ivr.factory import create_app\nfrom ivr.audio.library import compose\n"
+        f"assert compose(Path({str(tmp_path)!r}), '0123456789abcdef-p250-0123456789abcdef')\n"
+        "print(sorted({'numpy', 'soxr'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", check],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+        timeout=120,
+    )
     assert loaded.stdout.strip() == "[]"  # about 20 MiB a process, for nothing

@@ -1,4 +1,5 @@
 """The TwiML reader turns a voice document into the verbs Twilio would execute."""
+
 import re
 
 import pytest
@@ -23,7 +24,11 @@ def test_a_document_built_with_voice_response_reads_into_typed_verbs():
 
     assert twiml_reader.parse(str(response)) == [
         twiml_reader.Gather(
-            action="/menu", num_digits=1, finish_on_key="*", timeout=3, action_on_empty_result=True,
+            action="/menu",
+            num_digits=1,
+            finish_on_key="*",
+            timeout=3,
+            action_on_empty_result=True,
             children=(
                 twiml_reader.Say("Bienvenue", "fr-FR", "Polly.Lea"),
                 twiml_reader.Play("https://cdn.example/ar/welcome.mp3", loop=2),
@@ -45,8 +50,14 @@ def test_a_bare_gather_has_twilios_defaults():
     (gather,) = twiml_reader.parse(str(response))
 
     assert gather == twiml_reader.Gather(
-        action=None, method="POST", num_digits=None, finish_on_key="#", timeout=5,
-        action_on_empty_result=False, input="dtmf", children=(),
+        action=None,
+        method="POST",
+        num_digits=None,
+        finish_on_key="#",
+        timeout=5,
+        action_on_empty_result=False,
+        input="dtmf",
+        children=(),
     )
 
 

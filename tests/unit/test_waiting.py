@@ -1,4 +1,5 @@
 """The tests' one wait: it returns what it waited for, or fails loudly with what that was."""
+
 import threading
 
 import pytest
@@ -29,8 +30,13 @@ def test_the_wait_returns_the_first_truthy_value_the_condition_gives():
 
 def test_a_wait_that_times_out_names_what_it_waited_for_and_the_last_value_seen():
     with pytest.raises(WaitTimedOut) as failure:
-        wait_until(Answers(0, "", []), "the SMS to be sent",
-                   within=0.05, every=0.01, describe=lambda: "worker log: round failed")
+        wait_until(
+            Answers(0, "", []),
+            "the SMS to be sent",
+            within=0.05,
+            every=0.01,
+            describe=lambda: "worker log: round failed",
+        )
     message = str(failure.value)
     assert "waited 0.05 s for the SMS to be sent" in message
     assert "last seen: []" in message and "worker log: round failed" in message

@@ -1,14 +1,15 @@
 """Credential delivery by SMS, and what the caller is told about it."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from ivr.flows.registry import action, params
+from ivr.registration.mobiles import last_four
 from ivr.sms import outbox
 from ivr.sms.sender import wake_sender
-from ivr.flows.registry import action, params
-from ivr.store.models import Registration
-from ivr.registration.mobiles import last_four
 from ivr.speech.values import DigitString
+from ivr.store.models import Registration
 
 
 def registration(ctx) -> Registration:

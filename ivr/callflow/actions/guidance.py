@@ -1,4 +1,5 @@
 """Information without identity (category dates) and the advisor's opening hours."""
+
 from __future__ import annotations
 
 from ivr.flows.registry import action, params

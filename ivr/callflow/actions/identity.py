@@ -1,4 +1,5 @@
 """Identity check: the typed CIN digits and birth date, the lockouts, and where a verified caller goes."""
+
 from __future__ import annotations
 
 import hmac
@@ -7,10 +8,10 @@ from datetime import date
 
 from sqlalchemy import select
 
-from ivr.registration import lockouts, people
 from ivr.flows.registry import action, validator
-from ivr.store.models import PreRegistration, Registration
+from ivr.registration import lockouts, people
 from ivr.sensitive import Sensitive
+from ivr.store.models import PreRegistration, Registration
 
 log = logging.getLogger(__name__)
 MAX_FAILED_CHECKS_PER_CALL = 3
@@ -67,8 +68,9 @@ def verify_identity(ctx) -> str:
         ctx.loaded[PreRegistration] = matches[0]
         return "verified"
     if len(matches) > 1:
-        log.warning("call %s: CIN digits and birth date match %d people; treated as a mismatch",
-                    ctx.call.call_sid, len(matches))
+        log.warning(
+            "call %s: CIN digits and birth date match %d people; treated as a mismatch", ctx.call.call_sid, len(matches)
+        )
     ctx.call.failed_checks += 1
     if lockouts.record_failure(ctx.db, cin_key, ctx.call.from_number, ctx.call.call_sid, ctx.now):
         return "locked"

@@ -1,4 +1,5 @@
 """After a failed identity check: whether the caller has failed before in this call."""
+
 from __future__ import annotations
 
 from ivr.flows.registry import action

@@ -1,13 +1,14 @@
 """Category confirmation and registration completion."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from ivr.registration import registration_numbers
 from ivr.flows.registry import action, params, validator
-from ivr.store.models import Dispute, PreRegistration, Registration
+from ivr.registration import registration_numbers
 from ivr.registration.mobiles import last_four, mobile_from_keypad
 from ivr.speech.values import Day, DigitString, Localized, Month
+from ivr.store.models import Dispute, PreRegistration, Registration
 
 
 def pre_registration(ctx, lock: bool = False) -> PreRegistration:
@@ -34,8 +35,14 @@ def declared_category(ctx) -> dict:
 def record_dispute(ctx) -> str:
     """Record that the caller says the declared category is not theirs."""
     person = pre_registration(ctx)
-    ctx.db.add(Dispute(pre_registration_id=person.id, call_sid=ctx.call.call_sid,
-                       declared_category=person.category, created_at=ctx.now))
+    ctx.db.add(
+        Dispute(
+            pre_registration_id=person.id,
+            call_sid=ctx.call.call_sid,
+            declared_category=person.category,
+            created_at=ctx.now,
+        )
+    )
     return "recorded"
 
 
@@ -69,8 +76,12 @@ def complete_registration(ctx) -> str:
         return "already_complete"
     mobile = person.mobile or ctx.slot("typed_mobile")
     completed = Registration(
-        pre_registration_id=person.id, number=registration_numbers.allocate(ctx.db), mobile=mobile,
-        language=ctx.call.language, completed_at=ctx.now, completed_by_call=ctx.call.call_sid,
+        pre_registration_id=person.id,
+        number=registration_numbers.allocate(ctx.db),
+        mobile=mobile,
+        language=ctx.call.language,
+        completed_at=ctx.now,
+        completed_by_call=ctx.call.call_sid,
     )
     ctx.db.add(completed)
     ctx.db.flush()
