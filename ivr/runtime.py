@@ -25,10 +25,10 @@ class Runtime:
     settings: dict[str, Any] = field(repr=False)
     store: Store = field(repr=False)
     secret: bytes = field(repr=False)
+    catalog: Catalog = field(repr=False)
+    flows: FlowBook = field(repr=False)
+    categories: CategoryTable = field(repr=False)
     clock: Callable[[], datetime] = utc_now
-    catalog: Catalog = field(default=None, repr=False)
-    flows: FlowBook = field(default=None, repr=False)
-    categories: CategoryTable = field(default=None, repr=False)
     extras: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from ivr.flows.loader import FlowBook
+from ivr.registration.categories import load_categories
+from ivr.speech.catalog import Catalog
+
 
 class FakeClock:
     """A clock the tests move by hand."""
@@ -16,3 +20,8 @@ class FakeClock:
 
     def advance(self, **delta) -> None:
         self.now += timedelta(**delta)
+
+
+def reference_data() -> dict:
+    """Return the shipped prompts, flows and categories, as a runtime holds them."""
+    return {"catalog": Catalog.load(), "flows": FlowBook.load(), "categories": load_categories()}

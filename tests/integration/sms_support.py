@@ -11,7 +11,7 @@ from ivr.runtime import Runtime
 from ivr.sms.outbox import request_credentials
 from ivr.store.db import Store
 from ivr.store.models import PreRegistration, Registration, SmsOutbox
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, reference_data
 
 ACCOUNT_SID = "AC" + "2" * 32
 AUTH_TOKEN = "delivery-test-token"
@@ -32,7 +32,9 @@ def make_runtime(database_url: str, api_base_url: str) -> Runtime:
     """Build a runtime directly, on a fresh schema, as a worker process would."""
     store = Store(database_url)
     store.upgrade_schema()
-    return Runtime(settings=settings_for(api_base_url), store=store, secret=b"k" * 32, clock=FakeClock(START))
+    return Runtime(
+        settings=settings_for(api_base_url), store=store, secret=b"k" * 32, **reference_data(), clock=FakeClock(START)
+    )
 
 
 def add_registration(runtime: Runtime, number: str = "123456789", mobile: str = "+212612345678") -> int:
