@@ -3,9 +3,12 @@ placeholders in each translation, and no key that no flow, action or code says."
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ivr import hours
 from ivr.flows.loader import FlowBook
 from ivr.flows.registry import ACTIONS
+from ivr.flows.schema import read_source, shown_path
 from ivr.sms.outbox import CREDENTIALS_PROMPT
 from ivr.speech.catalog import LANGUAGES, Catalog, placeholders
 from ivr.speech.values import MINUTE_KEYS, OTHER_MINUTES_KEY
@@ -47,8 +50,9 @@ def used_keys(book: FlowBook) -> set[str]:
     return flow_keys | action_keys | SAID_BY_CODE
 
 
-def problems(catalog: Catalog, book: FlowBook) -> list[str]:
-    """Return every problem of the catalog, or an empty list."""
+def problems(catalog: Catalog, book: FlowBook, prompts_dir: Path | None = None) -> list[str]:
+    """Return every problem of the catalog, or an empty list; with the catalog's folder, each problem starts with
+    the `file:line` of its key (in the first language that has it)."""
     found = []
     every_key = set().union(*(catalog.texts[language] for language in LANGUAGES))
     for language in LANGUAGES:
@@ -64,7 +68,21 @@ def problems(catalog: Catalog, book: FlowBook) -> list[str]:
             found.append(f"{key}: placeholders differ ({described})")
     found += [f"{key}: no flow, action or code uses it" for key in sorted(every_key - used_keys(book))]
     found += [f"{key}: said, but not in the catalog" for key in sorted(used_keys(book) - every_key)]
-    return found
+    if prompts_dir is None:
+        return found
+    lines, nowhere = key_lines(prompts_dir), f"{shown_path(prompts_dir)}:1"  # a key said by code, written nowhere
+    return [f"{lines.get(problem.split(': ', 1)[0], nowhere)}: {problem}" for problem in found]
+
+
+def key_lines(prompts_dir: Path) -> dict[str, str]:
+    """Return where each key of a catalog folder is written (`file:line`), in the first language that has it."""
+    lines: dict[str, str] = {}
+    for language in LANGUAGES:
+        for path in sorted((prompts_dir / language).glob("*.yaml")):
+            source, _ = read_source(path)
+            for key in source.data if isinstance(source.data, dict) else ():
+                lines.setdefault(str(key), source.at((key,)))
+    return lines
 
 
 def unused_keys(catalog: Catalog, book: FlowBook) -> list[str]:

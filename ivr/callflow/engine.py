@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ivr.flows.loader import ADVISOR, ENTRY, State, Target
-from ivr.flows.registry import ACTIONS, PARAMS, VALIDATORS
+from ivr.flows.loader import State, Target
+from ivr.flows.registry import ACTIONS, CALLER_REQUEST, PARAMS, VALIDATORS
 from ivr.runtime import Runtime
 from ivr.sensitive import Sensitive
 from ivr.store.models import CallSession
@@ -68,7 +69,7 @@ class StepContext:
     loaded: dict[type, Any] = field(default_factory=dict)  # the caller's rows this step has read, by model
 
     @property
-    def now(self):
+    def now(self) -> datetime:
         return self.rt.now()
 
     @property
@@ -91,14 +92,14 @@ class StepContext:
 
 
 def begin(ctx: StepContext) -> Reply:
-    """Start a call at the flows' entry."""
-    go(ctx, Target(ENTRY))
+    """Start a call where the book says calls start."""
+    go(ctx, Target(ctx.rt.flows.start))
     return run(ctx)
 
 
 def transfer(ctx: StepContext, reason: str) -> Reply:
     """Send the call to the advisor for a reason, wherever it stands."""
-    go(ctx, Target(ADVISOR, transfer=reason))
+    go(ctx, Target(ctx.rt.flows.advisor, transfer=reason))
     return run(ctx)
 
 
@@ -119,7 +120,7 @@ def answer(ctx: StepContext, digits: str | None, dial_status: str | None = None)
     if "*" in digits:
         return ask(ctx, state)
     if digits == "0":
-        go(ctx, Target(ADVISOR, transfer="caller_request"))
+        go(ctx, Target(ctx.rt.flows.advisor, transfer=CALLER_REQUEST))
         return run(ctx)
     if validator is None:
         target = state.keys.get(digits)
@@ -130,7 +131,7 @@ def answer(ctx: StepContext, digits: str | None, dial_status: str | None = None)
     value = validator.check(ctx, Sensitive(digits, validator.name) if validator.sensitive else digits)
     if value is None:
         return miss(ctx, state, "invalid")
-    ctx.set_slots(**{state.save: value})
+    ctx.set_slots(**{declared(state, "save", state.save): value})
     go(ctx, state.next)
     return run(ctx)
 
@@ -161,8 +162,17 @@ def miss(ctx: StepContext, state: State, kind: str) -> Reply:
     return Reply(ctx.prompts, listen=listen_for(state))
 
 
-def go(ctx: StepContext, target: Target) -> None:
+def declared(state: State, what: str, value: str | None) -> str:
+    """Return a name a state of this kind declares (the checks refuse a state without it)."""
+    if value is None:
+        raise EngineError(f"{state.name} declares no {what}")
+    return value
+
+
+def go(ctx: StepContext, target: Target | None) -> None:
     """Move the call to a target state, applying its slots and recording a transfer."""
+    if target is None:
+        raise EngineError(f"{ctx.state.name} declares no exit for this")
     call = ctx.call
     if target.transfer:
         call.transfer_reason = target.transfer
@@ -190,8 +200,9 @@ def run(ctx: StepContext) -> Reply:
         if state.kind == "say":
             go(ctx, state.next)
         elif state.kind == "action":
-            outcome = ACTIONS[state.action].run(ctx)
-            ctx.trail.setdefault("actions", {})[state.action] = outcome
+            name = declared(state, "action", state.action)
+            outcome = ACTIONS[name].run(ctx)
+            ctx.trail.setdefault("actions", {})[name] = outcome
             go(ctx, state.outcomes[outcome])
         elif state.kind == "dial":
             return Reply(ctx.prompts, dial=True)

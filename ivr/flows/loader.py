@@ -1,23 +1,38 @@
-"""Flow declarations (flows/*.yaml): loaded into typed states and checked before any call runs."""
+"""Flow declarations (flows/*.yaml): read strictly (ivr/flows/schema.py), then turned into the typed states
+the engine walks, with what the flows share (flows/_book.yaml) and what agents may do with a call."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ivr.flows import schema
+from ivr.flows.schema import AgentTarget, Declarations, Texts
 from ivr.settings import PROJECT_DIR
-from ivr.yamlfiles import read_yaml
 
 FLOWS_DIR = PROJECT_DIR / "flows"
-ENTRY = "language.welcome"
-ADVISOR = "advisor.transfer"
 MISS_KINDS = ("no_input", "invalid")
 KINDS = ("ask", "say", "action", "dial", "end")
+# The engine's kind of each declared form (a menu and an entry are both questions), and where its prompts are.
+KIND_OF: dict[type, str] = {
+    schema.Menu: "ask",
+    schema.Entry: "ask",
+    schema.Say: "say",
+    schema.Action: "action",
+    schema.Dial: "dial",
+    schema.End: "end",
+}
+PROMPTS_OF = {"ask": "ask", "say": "say", "dial": "say", "end": "end"}
 
 
 class FlowError(Exception):
-    """A flow declaration is incomplete or inconsistent."""
+    """Flow declarations are incomplete or inconsistent: every problem, each as `file:line: why`."""
+
+    def __init__(self, problems: Iterable[str]):
+        self.problems = list(problems)
+        super().__init__("flows refused:\n  " + "\n  ".join(self.problems))
 
 
 @dataclass(frozen=True)
@@ -56,6 +71,7 @@ class State:
     outcomes: dict[str, Target] = field(default_factory=dict)
     answered: Target | None = None
     unanswered: Target | None = None
+    requires: frozenset[str] = frozenset()  # what an agent's transfer here needs: "person", "registration"
 
     @property
     def flow(self) -> str:
@@ -74,10 +90,29 @@ class State:
 
 
 class FlowBook:
-    """Every declared state, by qualified name."""
+    """Every declared state, by qualified name, and what the flows share: where a call starts, where it goes for
+    an advisor, why, and where agents may send it."""
 
-    def __init__(self, states: dict[str, State]):
+    def __init__(
+        self,
+        states: dict[str, State],
+        *,
+        start: str,
+        advisor: str,
+        queue: str,
+        reasons: dict[str, Texts],
+        agent_targets: dict[str, AgentTarget],
+        flow_targets: dict[str, str],
+        declarations: Declarations | None = None,
+    ):
         self.states = states
+        self.start = start  # every call starts here
+        self.advisor = advisor  # every transfer to the advisors enters here
+        self.queue = queue  # a call here waits for or talks with an advisor
+        self.reasons = reasons  # why a call reached the advisors, with what agents read of it
+        self.agent_targets = agent_targets  # the states agents may send a call to, with what the console says
+        self.flow_targets = flow_targets  # a flow's name as an agent's target: the state it means
+        self.declarations = declarations
 
     def __getitem__(self, name: str) -> State:
         return self.states[name]
@@ -85,21 +120,58 @@ class FlowBook:
     def __contains__(self, name: str) -> bool:
         return name in self.states
 
+    @property
+    def advisor_flow(self) -> str:
+        """Return the flow of the advisors' entry: its states are no agent's target, a long call is not cut there."""
+        return self.advisor.split(".", 1)[0]
+
+    def where(self, name: str, *loc: Any) -> str:
+        """Return `file:line` of a state (or of a path within it), or the state's name for a book made in code."""
+        if self.declarations is None or name.split(".", 1)[0] not in self.declarations.sources:
+            return name
+        return self.declarations.state_at(name, *loc)
+
+    def reason_text(self, reason: str | None, language: str = "en") -> str | None:
+        """Return what agents read of a transfer reason (the reason itself when the book does not know it)."""
+        texts = self.reasons.get(reason or "")
+        return getattr(texts, language) if texts is not None else reason
+
     @classmethod
     def load(cls, directory: Path = FLOWS_DIR) -> FlowBook:
-        """Read every flows/*.yaml file into one book (not yet checked)."""
+        """Read flows/_book.yaml and every flows/<name>.yaml into one book; raise FlowError with every problem of
+        their shape and of the names they give each other (the registry's and the catalog's are checks.py's)."""
+        found = schema.read_declarations(directory)
+        problems = schema.sort_problems(found.problems + schema.reference_problems(found))
+        if problems or found.book is None:
+            raise FlowError(problems)
+        return cls.of(found)
+
+    @classmethod
+    def of(cls, found: Declarations) -> FlowBook:
+        """Turn checked declarations into a book."""
+        if found.book is None:
+            raise FlowError([f"{schema.shown_path(found.directory / schema.BOOK_FILE)}:1: missing"])
+        advisor = found.book.advisor.transfer
         states: dict[str, State] = {}
-        for path in sorted(directory.glob("*.yaml")):
-            document = read_yaml(path)
-            flow = document["flow"]
-            if path.stem != flow:
-                raise FlowError(f"{path.name}: declares flow {flow!r}, expected {path.stem!r}")
-            for name, spec in (document.get("states") or {}).items():
-                state = parse_state(flow, name, spec)
-                if state.name in states:
-                    raise FlowError(f"{state.name} declared twice")
-                states[state.name] = state
-        return cls(states)
+        agent_targets: dict[str, AgentTarget] = {}
+        flow_targets: dict[str, str] = {}
+        for flow, declared in found.flows.items():
+            for name, model in declared.states.items():
+                requires = frozenset([*declared.requires, *model.requires])
+                states[f"{flow}.{name}"] = build_state(flow, name, model, advisor, requires)
+            for target in declared.agent_targets:
+                agent_targets[qualify(flow, target.state)] = target
+                flow_targets.setdefault(flow, qualify(flow, target.state))
+        return cls(
+            states,
+            start=found.book.start,
+            advisor=advisor,
+            queue=found.book.advisor.queue,
+            reasons=dict(found.book.transfer_reasons),
+            agent_targets=agent_targets,
+            flow_targets=flow_targets,
+            declarations=found,
+        )
 
 
 def qualify(flow: str, ref: str) -> str:
@@ -107,55 +179,55 @@ def qualify(flow: str, ref: str) -> str:
     return ref if "." in ref else f"{flow}.{ref}"
 
 
-def parse_target(flow: str, spec: Any, where: str) -> Target:
-    """Parse `state`, `{goto: state, set: {...}}` or `{transfer: reason}`."""
-    if isinstance(spec, str):
-        return Target(qualify(flow, spec))
-    if isinstance(spec, dict) and set(spec) == {"transfer"}:
-        return Target(ADVISOR, transfer=str(spec["transfer"]))
-    if isinstance(spec, dict) and "goto" in spec and set(spec) <= {"goto", "set"}:
-        return Target(qualify(flow, spec["goto"]), set=dict(spec.get("set") or {}))
-    raise FlowError(f"{where}: a target is a state name, {{goto, set}} or {{transfer}}, not {spec!r}")
+def build_target(flow: str, declared: Any, advisor: str) -> Target:
+    """Turn `state`, `{goto: state, set: {...}}` or `{transfer: reason}` into a Target."""
+    if isinstance(declared, schema.Transfer):
+        return Target(advisor, transfer=declared.transfer)
+    if isinstance(declared, schema.Goto):
+        return Target(qualify(flow, declared.goto), set=dict(declared.set))
+    return Target(qualify(flow, declared))
 
 
-def parse_miss(flow: str, spec: Any, where: str) -> Miss:
-    """Parse a miss exit: a list of reprompt keys, or a target to leave for."""
-    if isinstance(spec, list):
-        return Miss(reprompts=tuple(spec))
-    return Miss(leave=parse_target(flow, spec, where))
-
-
-def parse_state(flow: str, name: str, spec: dict[str, Any]) -> State:
-    """Turn one YAML state declaration into a State."""
-    where = f"{flow}.{name}"
-    # A dial may say something first: its `say` is its prompt, not a kind of its own.
-    kinds = [kind for kind in KINDS if kind in spec and not (kind == "say" and "dial" in spec)]
-    if len(kinds) != 1:
-        raise FlowError(f"{where}: declare exactly one of {KINDS}, found {kinds}")
-    kind = kinds[0]
-    prompts = {"ask": spec.get("ask"), "say": spec.get("say"), "dial": spec.get("say"), "end": spec.get("end")}
+def build_state(flow: str, name: str, declared: Any, advisor: str, requires: frozenset[str]) -> State:
+    """Turn one checked state declaration (a Menu, Entry, Say, Action, Dial or End) into a State."""
 
     def target(key: str) -> Target | None:
-        return parse_target(flow, spec[key], f"{where}.{key}") if key in spec else None
+        value = getattr(declared, key, None)
+        return None if value is None else build_target(flow, value, advisor)
 
     def targets(key: str) -> dict[str, Target]:
-        return {str(k): parse_target(flow, v, f"{where}.{key}.{k}") for k, v in (spec.get(key) or {}).items()}
+        return {k: build_target(flow, v, advisor) for k, v in (getattr(declared, key, None) or {}).items()}
 
-    declared = prompts.get(kind)
+    def miss(value: Any) -> Miss:
+        if isinstance(value, list):
+            return Miss(reprompts=tuple(value))
+        return Miss(leave=build_target(flow, value, advisor))
+
+    kind = KIND_OF[type(declared)]
+    prompts = getattr(declared, PROMPTS_OF[kind], None) if kind in PROMPTS_OF else None
+    listen = getattr(declared, "input", None)
     return State(
-        name=where,
+        name=f"{flow}.{name}",
         kind=kind,
-        prompts=tuple([declared] if isinstance(declared, str) else declared or ()),
-        params=spec.get("params"),
+        prompts=tuple(prompts or ()),
+        params=getattr(declared, "params", None),
         keys=targets("keys"),
-        expect=spec.get("expect"),
-        save=spec.get("save"),
-        input=dict(spec.get("input") or {}),
+        expect=getattr(declared, "expect", None),
+        save=getattr(declared, "save", None),
+        input=listen.model_dump(exclude_none=True) if listen is not None else {},
         next=target("next"),
-        misses={miss: parse_miss(flow, spec[miss], f"{where}.{miss}") for miss in MISS_KINDS if miss in spec},
+        misses={which: miss(getattr(declared, which)) for which in MISS_KINDS if getattr(declared, which, None)},
         max_attempts=target("max_attempts"),
-        action=spec.get("action"),
+        action=getattr(declared, "action", None),
         outcomes=targets("outcomes"),
         answered=target("answered"),
         unanswered=target("unanswered"),
+        requires=requires,
     )
+
+
+def transfer_reasons(directory: Path = FLOWS_DIR) -> frozenset[str]:
+    """Return the transfer reasons flows/_book.yaml declares (none when it cannot be read: load() tells why)."""
+    source, _ = schema.read_source(directory / schema.BOOK_FILE)
+    book, _ = schema.validate(source, schema.BookFile, source.data) if source.root is not None else (None, [])
+    return frozenset(book.transfer_reasons) if book is not None else frozenset()

@@ -1,10 +1,23 @@
-"""The named pieces of behaviour that flow declarations refer to: actions, params, validators."""
+"""The named pieces of behaviour that flow declarations refer to: actions, params, validators, and the slots
+they read. Everything else about a flow is in flows/*.yaml."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+# What the engine hands an action, a params provider or a validator: its StepContext (typed Any here, as this
+# layer lies below the engine's).
+Step = Any
+F = TypeVar("F", bound=Callable[..., Any])
+# The slots a piece of code reads: their names (any value), or each name with the values the code knows.
+Reads = Collection[str] | Mapping[str, Collection[str] | None]
+
+# The transfer reasons the code gives itself (flows/_book.yaml must declare them): the caller's 0 at any
+# question (ivr/callflow/engine.py), a call past IVR_MAX_STEPS_PER_CALL steps (ivr/callflow/service.py).
+CALLER_REQUEST, CALL_TOO_LONG = "caller_request", "call_too_long"
+CODE_TRANSFER_REASONS = frozenset({CALLER_REQUEST, CALL_TOO_LONG})
 
 
 @dataclass(frozen=True)
@@ -13,7 +26,7 @@ class Action:
 
     name: str
     outcomes: frozenset[str]
-    run: Callable[[Any], str]
+    run: Callable[[Step], str]
     prompts: frozenset[str] = frozenset()
 
 
@@ -23,7 +36,7 @@ class Params:
 
     name: str
     names: frozenset[str]
-    provide: Callable[[Any], dict[str, Any]]
+    provide: Callable[[Step], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -31,54 +44,66 @@ class Validator:
     """Turns typed digits into the value a slot keeps, or None for input of the wrong shape."""
 
     name: str
-    check: Callable[[Any, str], Any]
+    check: Callable[[Step, Any], Any]
     sensitive: bool  # the typed digits are a CIN, a birth date...: never logged or audited in clear
 
 
 ACTIONS: dict[str, Action] = {}
 PARAMS: dict[str, Params] = {}
 VALIDATORS: dict[str, Validator] = {}
-
-TRANSFER_REASONS = frozenset(
-    {
-        "caller_request",
-        "too_many_misses",
-        "identity_failed",
-        "category_disputed",
-        "mobile_not_callers",
-        "no_language_chosen",
-        "call_too_long",
-        "technical_fault",
-        "agent_requested",
-    }
-)
+# Every slot an action or a params provider reads, with the values it knows (None: any value). A flow may set or
+# save only these (and `language`, the call's own).
+SLOTS: dict[str, frozenset[str] | None] = {}
 
 
-def action(name: str, outcomes: set[str], prompts: set[str] = frozenset()):
-    """Register an action under a name, with the outcomes a flow must handle."""
+def read(reads: Reads) -> None:
+    """Add the slots a piece of code reads to SLOTS (two readers of one slot: the values either knows)."""
+    named: Mapping[str, Collection[str] | None] = reads if isinstance(reads, Mapping) else dict.fromkeys(reads)
+    for slot, values in named.items():
+        before, known = SLOTS.get(slot), None if values is None else frozenset(values)
+        if slot not in SLOTS or before is None:
+            SLOTS[slot] = known
+        elif known is not None:
+            SLOTS[slot] = before | known
 
-    def register(run):
+
+def action(name: str, outcomes: Collection[str], prompts: Collection[str] = (), reads: Reads = ()) -> Callable[[F], F]:
+    """Register an action under a name, with the outcomes a flow must handle and the slots it reads."""
+
+    def register(run: F) -> F:
         ACTIONS[name] = Action(name, frozenset(outcomes), run, frozenset(prompts))
+        read(reads)
         return run
 
     return register
 
 
-def params(name: str, names: set[str]):
-    """Register a provider of prompt placeholders."""
+def params(name: str, names: Collection[str], reads: Reads = ()) -> Callable[[F], F]:
+    """Register a provider of prompt placeholders, with the slots it reads."""
 
-    def register(provide):
+    def register(provide: F) -> F:
         PARAMS[name] = Params(name, frozenset(names), provide)
+        read(reads)
         return provide
 
     return register
 
 
-def validator(name: str, sensitive: bool = False):
+def validator(name: str, sensitive: bool = False) -> Callable[[F], F]:
     """Register a validator of typed input."""
 
-    def register(check):
+    def register(check: F) -> F:
         VALIDATORS[name] = Validator(name, check, sensitive)
         return check
 
     return register
+
+
+def __getattr__(name: str) -> Any:
+    # TRANSFER_REASONS is flows/_book.yaml's now; kept here, read from there, for the scenario files' check
+    # (ivr/simulator/scenario.py) until it asks ivr.flows.loader.transfer_reasons() itself.
+    if name == "TRANSFER_REASONS":
+        from ivr.flows.loader import transfer_reasons
+
+        return transfer_reasons()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
