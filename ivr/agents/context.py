@@ -13,22 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ivr.agents.accounts import AgentError, AgentIdentity, audit, record
+from ivr.flows.loader import FlowBook
 from ivr.registration.mobiles import last_four
 from ivr.runtime import Runtime
 from ivr.store.models import CallSession, PreRegistration, Registration
 
-ADVISOR_FLOW, ADVISOR_DIAL_STATE = "advisor", "connect"
-REASONS = {
-    "caller_request": "the caller asked for an advisor",
-    "too_many_misses": "no valid answer three times to one question",
-    "identity_failed": "three failed identity checks",
-    "category_disputed": "the caller disputes the declared category",
-    "mobile_not_callers": "the mobile on file is not the caller's",
-    "no_language_chosen": "no language chosen",
-    "call_too_long": "the call took too many steps",
-    "technical_fault": "a technical fault",
-    "agent_requested": "an agent asked for it",
-}
+
+def in_queue(flows: FlowBook) -> tuple[str, str]:
+    """Return the (flow, state) of a call waiting for or talking with an advisor (flows/_book.yaml's queue)."""
+    flow, state = flows.queue.split(".", 1)
+    return flow, state
 
 
 class UnknownCall(AgentError):
@@ -37,17 +31,14 @@ class UnknownCall(AgentError):
 
 def advisor_calls(rt: Runtime, agent: AgentIdentity) -> list[dict[str, Any]]:
     """Return an agent the context of every live call waiting for or with an advisor, oldest first."""
+    flow, state = in_queue(rt.flows)
     with rt.store.transaction() as db:
         query = (
             select(CallSession)
-            .where(
-                CallSession.status == "active",
-                CallSession.flow == ADVISOR_FLOW,
-                CallSession.state == ADVISOR_DIAL_STATE,
-            )
+            .where(CallSession.status == "active", CallSession.flow == flow, CallSession.state == state)
             .order_by(CallSession.transferred_at, CallSession.id)
         )
-        found = [describe(db, call) for call in db.scalars(query)]
+        found = [describe(db, call, rt.flows) for call in db.scalars(query)]
         record(db, rt, agent.id, "read", "listed", detail={"calls": [call["call_sid"] for call in found]})
         return found
 
@@ -58,21 +49,21 @@ def call_context(rt: Runtime, agent: AgentIdentity, call_sid: str) -> dict[str, 
         call = db.scalars(select(CallSession).where(CallSession.call_sid == call_sid)).first()
         if call is not None:
             record(db, rt, agent.id, "read", "shown", call.call_sid)
-            return describe(db, call)
+            return describe(db, call, rt.flows)
     audit(rt, agent, "read", UnknownCall.code, call_sid[:64])
     raise UnknownCall(f"no call {call_sid}")
 
 
-def describe(db: Session, call: CallSession) -> dict[str, Any]:
-    """Return what an agent sees of a call."""
+def describe(db: Session, call: CallSession, flows: FlowBook) -> dict[str, Any]:
+    """Return what an agent sees of a call (why it reached the advisors in the words of flows/_book.yaml)."""
     return {
         "call_sid": call.call_sid,
         "from_number": call.from_number,
         "status": call.status,
         "state": f"{call.flow}.{call.state}",
-        "with_advisor": call.status == "active" and (call.flow, call.state) == (ADVISOR_FLOW, ADVISOR_DIAL_STATE),
+        "with_advisor": call.status == "active" and (call.flow, call.state) == in_queue(flows),
         "transfer_reason": call.transfer_reason,
-        "transfer_reason_text": REASONS.get(call.transfer_reason or "", call.transfer_reason),
+        "transfer_reason_text": flows.reason_text(call.transfer_reason),
         "state_reached": call.transfer_state,
         "language": call.language,
         "identity_verified": call.identity_verified,

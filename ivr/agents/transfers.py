@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from ivr.agents.accounts import AgentError, AgentIdentity, audit, record
-from ivr.agents.context import ADVISOR_DIAL_STATE, ADVISOR_FLOW, UnknownCall
+from ivr.agents.context import UnknownCall, in_queue
 from ivr.callflow.service import RESUME_PATH, RESUME_SLOT, base_url, lock_call
 from ivr.flows.loader import FlowBook
 from ivr.registration import people
@@ -28,9 +28,6 @@ from ivr.speech.catalog import LANGUAGES
 from ivr.store.models import CallEvent, PreRegistration, Registration
 from ivr.twilio_rest import close_client, make_client
 
-# Flows that work on the verified caller's file: they need a person, credentials a registration.
-NEEDS_PERSON = {"category", "completion", "credentials"}
-NEEDS_REGISTRATION = {"credentials"}
 CALL_NOT_IN_PROGRESS = 21220  # Twilio's error for redirecting a call that has ended
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
@@ -97,24 +94,19 @@ def transfer_request(target: object, language: object, cin: object = None) -> Tr
 
 
 def entry_points(flows: FlowBook) -> list[str]:
-    """Return the states an agent may send a call to: each flow's first state and every state entered from
-    another flow (they need nothing a previous state of their own flow sets), the advisor's excepted."""
-    firsts: dict[str, str] = {}
-    for name, state in flows.states.items():
-        firsts.setdefault(state.flow, name)
-    crossings = {
-        target.state
-        for state in flows.states.values()
-        for target in state.exits()
-        if target.state.split(".", 1)[0] != state.flow
-    }
-    return sorted(name for name in {*firsts.values(), *crossings} if flows[name].flow != "advisor")
+    """Return the states an agent may send a call to (each flow's `agent_targets`), by name."""
+    return sorted(flows.agent_targets)
+
+
+def target_names(flows: FlowBook, language: str = "en") -> dict[str, str]:
+    """Return what the console says of each state an agent may send a call to, in one of the agents' languages."""
+    return {name: getattr(target, language) for name, target in sorted(flows.agent_targets.items())}
 
 
 def resolve_target(flows: FlowBook, target: str) -> str:
-    """Return the state a target names (a flow stands for its first state)."""
+    """Return the state a target names (a flow's name stands for the first of its `agent_targets`)."""
     allowed = entry_points(flows)
-    name = target if "." in target else next((s for s in allowed if s.split(".", 1)[0] == target), target)
+    name = target if "." in target else flows.flow_targets.get(target, target)
     if name not in allowed:
         raise UnknownTarget(f"{target!r} is not a flow or state a call can be sent to; one of: {', '.join(allowed)}")
     return name
@@ -147,13 +139,13 @@ def _transfer(
         raise UnknownCall(f"no call {call_sid}")
     if call.status != "active":
         raise CallFinished(f"call {call_sid} has ended")
-    if (call.flow, call.state) != (ADVISOR_FLOW, ADVISOR_DIAL_STATE):
+    if (call.flow, call.state) != in_queue(rt.flows):
         raise NotWithAdvisor(
             f"call {call_sid} is not with the advisors (it is at {call.flow}.{call.state}):"
             " it may have been transferred already"
         )
     person_id = identified_person(rt, db, request.cin) if request.cin else None
-    check_file(db, state, person_id or (call.pre_registration_id if call.identity_verified else None))
+    check_file(db, rt.flows, state, person_id or (call.pre_registration_id if call.identity_verified else None))
     previous = f"{call.flow}.{call.state}"
     if person_id is not None:
         call.pre_registration_id, call.identity_verified = person_id, True
@@ -211,16 +203,19 @@ def identified_person(rt: Runtime, db: Session, cin: Sensitive) -> int:
     return person_id
 
 
-def check_file(db: Session, state: str, person_id: int | None) -> None:
-    """Refuse a state that works on the caller's file when nobody was identified, or not registered yet."""
-    flow = state.split(".", 1)[0]
-    if flow in NEEDS_PERSON and person_id is None:
+def check_file(db: Session, flows: FlowBook, state: str, person_id: int | None) -> None:
+    """Refuse a state that works on the caller's file (its flow's or its own `requires`) when nobody was
+    identified, or not registered yet."""
+    requires = flows[state].requires
+    if requires and person_id is None:
         raise BadTransfer(f"{state} needs an identified caller: give the CIN you checked")
     if (
-        flow in NEEDS_REGISTRATION
+        "registration" in requires
         and db.scalar(select(Registration.id).where(Registration.pre_registration_id == person_id)) is None
     ):
-        raise BadTransfer(f"{state} needs a completed registration: send the call to category.confirm")
+        # Where an identified caller without a registration may go: each such flow's own target.
+        completing = sorted(name for name in flows.flow_targets.values() if flows[name].requires == {"person"})
+        raise BadTransfer(f"{state} needs a completed registration: send the call to {' or '.join(completing)} first")
 
 
 def _redirect(rt: Runtime, call_sid: str, url: str) -> None:
