@@ -7,6 +7,7 @@ from flask import Flask
 from ivr.cli.agents import agents
 from ivr.cli.call_export import calls
 from ivr.cli.caller import call
+from ivr.cli.flows import flows
 from ivr.cli.prompts import prompts
 from ivr.cli.registrations import registrations
 from ivr.cli.replay import replay
@@ -18,6 +19,6 @@ from ivr.web.app import create_web_app
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web app and add the command-line groups to it."""
     app = create_web_app(test_config)
-    for command in (registrations, prompts, db, sms, call, replay, calls, agents):
+    for command in (registrations, prompts, flows, db, sms, call, replay, calls, agents):
         app.cli.add_command(command)
     return app
