@@ -18,7 +18,7 @@ on_sqlite = (os.environ.get("DATABASE_URL") or "sqlite").startswith("sqlite")
 # A webhook spends most of its time computing in Python (Flask, SQLAlchemy, TwiML) and little waiting
 # on the database: one process per CPU, with a few threads to overlap those waits. More processes only
 # add context switches: on 2 CPUs, 5 processes served fewer steps than 2, with twice the p99
-# (docs/BENCHMARKS.md).
+# (docs/benchmarks.md).
 workers = int(os.environ.get("WEB_CONCURRENCY") or (1 if on_sqlite else max(2, multiprocessing.cpu_count())))
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS") or 4)

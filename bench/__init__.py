@@ -1,1 +1,1 @@
-"""Capacity benchmarks of one machine: `scripts/bench` (or `make bench`) runs them and writes docs/BENCHMARKS.md."""
+"""Capacity benchmarks of one machine: `scripts/bench` (or `make bench`) runs them and writes docs/benchmarks.md."""

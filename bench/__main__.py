@@ -1,4 +1,4 @@
-"""Run the benchmarks (all, or those named), print their figures and write them to docs/BENCHMARKS.md."""
+"""Run the benchmarks (all, or those named), print their figures and write them to docs/benchmarks.md."""
 
 from __future__ import annotations
 

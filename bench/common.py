@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-REPORT = PROJECT_DIR / "docs" / "BENCHMARKS.md"
+REPORT = PROJECT_DIR / "docs" / "benchmarks.md"
 # The PostgreSQL server of this project's machines (trust auth); BENCH_POSTGRES_URL points elsewhere.
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

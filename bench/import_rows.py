@@ -227,10 +227,13 @@ def timed_copy(url: str, path: Path) -> float:
         db.execute(f"CREATE TABLE copy_floor ({columns})")
         db.commit()
         started = time.perf_counter()
-        with db.cursor() as cursor, path.open("rb") as rows:
-            with cursor.copy("COPY copy_floor FROM STDIN (FORMAT csv, HEADER)") as copy:
-                while block := rows.read(1 << 20):
-                    copy.write(block)
+        with (
+            db.cursor() as cursor,
+            path.open("rb") as rows,
+            cursor.copy("COPY copy_floor FROM STDIN (FORMAT csv, HEADER)") as copy,
+        ):
+            while block := rows.read(1 << 20):
+                copy.write(block)
         db.commit()
         return time.perf_counter() - started
 
@@ -255,10 +258,13 @@ def timed_copy_into_indexed_table(url: str, path: Path) -> tuple[int, float]:
         )
     )
     with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)) as db:
-        with db.cursor() as cursor, path.open("wb") as exported:
-            with cursor.copy(f"COPY (SELECT {columns} FROM pre_registrations) TO STDOUT") as copy:
-                for block in copy:
-                    exported.write(block)
+        with (
+            db.cursor() as cursor,
+            path.open("wb") as exported,
+            cursor.copy(f"COPY (SELECT {columns} FROM pre_registrations) TO STDOUT") as copy,
+        ):
+            for block in copy:
+                exported.write(block)
         db.execute("CREATE TABLE indexed_floor (LIKE pre_registrations INCLUDING ALL)")
         db.commit()
         started = time.perf_counter()

@@ -50,7 +50,7 @@ def drive(
     processes = max(1, min(processes, callers, concurrency))
     barrier, results = context.Barrier(processes + 1), context.Queue()
     workers, first = [], first_person
-    for share, width in zip(split(callers, processes), split(concurrency, processes)):
+    for share, width in zip(split(callers, processes), split(concurrency, processes), strict=True):
         workers.append(
             context.Process(target=_client, args=(str(scenario_path), url, share, width, first, barrier, results))
         )

@@ -59,6 +59,6 @@ def _measure(section: Section, url: str, calls: int, warmup: int) -> None:
     section.notes += [
         "RSS by round: " + ", ".join(f"{count:,} calls {mib:.1f} MiB" for count, mib in samples) + ".",
         f"One gunicorn worker (WEB_CONCURRENCY=1, GUNICORN_THREADS {os.environ.get('GUNICORN_THREADS') or 'default'}) "
-        f"over PostgreSQL, {warmup} calls to warm up, then whole registrations (scenarios/load/complete_registration.yaml) "
-        f"{concurrency} at a time; RSS read from /proc/PID/status.",
+        f"over PostgreSQL, {warmup} calls to warm up, then whole registrations "
+        f"(scenarios/load/complete_registration.yaml) {concurrency} at a time; RSS read from /proc/PID/status.",
     ]

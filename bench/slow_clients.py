@@ -1,7 +1,8 @@
 """Slow clients: how fast ordinary calls are answered while many connections trickle their headers.
 
-Run with `scripts/bench slow_clients` (writes docs/BENCHMARKS.md) or `python -m bench.slow_clients [--quick]`: bare gunicorn
-(gunicorn.conf.py) against scripts/serve (nginx in front of the same gunicorn), on a throwaway SQLite store.
+Run with `scripts/bench slow_clients` (writes docs/benchmarks.md) or `python -m bench.slow_clients [--quick]`:
+bare gunicorn (gunicorn.conf.py) against scripts/serve (nginx in front of the same gunicorn), on a throwaway SQLite
+store.
 """
 
 from __future__ import annotations
