@@ -26,7 +26,7 @@ def export_command(call_sid: str, output: Path | None) -> None:
     try:
         scenario = export_call(current_runtime(), call_sid)
     except ExportError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     if output is None:
         click.echo(scenario, nl=False)
         return

@@ -90,14 +90,23 @@ class SmsWatch:
     help="Write what the caller heard to this WAV file when the call ends.",
 )
 @with_appcontext
-def call(from_number, to_number, base_url, auth_token, sms_url, sms_to, audio) -> None:
+def call(
+    from_number: str,
+    to_number: str,
+    base_url: str | None,
+    auth_token: str | None,
+    sms_url: str | None,
+    sms_to: str | None,
+    audio: Path | None,
+) -> None:
     """Place a simulated call and play it from the keyboard."""
-    token = auth_token or current_app.config["TWILIO_AUTH_TOKEN"]
-    options = {"auth_token": token, "from_number": from_number, "to_number": to_number}
+    token: str = auth_token or current_app.config["TWILIO_AUTH_TOKEN"]
     if base_url:
-        caller = SimulatedCaller.over_http(base_url, **options)
+        caller = SimulatedCaller.over_http(base_url, auth_token=token, from_number=from_number, to_number=to_number)
     else:
-        caller = SimulatedCaller.in_process(current_app._get_current_object(), **options)
+        # The app itself rather than the proxy bound to this context (Flask types current_app as a Flask).
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        caller = SimulatedCaller.in_process(app, auth_token=token, from_number=from_number, to_number=to_number)
     sms = SmsWatch(sms_url, sms_to)
     click.echo(f"Calling {to_number} from {from_number} ({caller.call_sid})")
     sms.start()
@@ -107,9 +116,10 @@ def call(from_number, to_number, base_url, auth_token, sms_url, sms_to, audio) -
             show(act(caller), sms)
         linger(sms)
     except (WebhookError, CallLoopError) as error:
-        show(caller.turn, sms)
+        if caller.turn is not None:
+            show(caller.turn, sms)
         click.echo(f"!! An application error has occurred: {error}")
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     finally:
         sms.stop()
         if audio:
@@ -122,13 +132,15 @@ def record(caller: SimulatedCaller, path: Path) -> None:
         seconds = write_call_audio(caller, Catalog.load(), path)
     except ListeningError as error:
         click.echo(f"!! No audio written: {error}")
-        raise SystemExit(1)
+        raise SystemExit(1) from None
     click.echo(f"-- what the caller heard: {path} ({seconds:.1f} s)")
 
 
 def act(caller: SimulatedCaller) -> Turn:
     """Ask what the caller does next until the answer fits the call, and do it."""
     turn = caller.turn
+    if turn is None:
+        raise CallerError("dial first")
     help_text = GATHER_HELP if turn.gather else DIAL_HELP if turn.dial else QUEUE_HELP
     while True:
         try:

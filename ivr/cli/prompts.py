@@ -89,12 +89,12 @@ def render_all(todo: list[tuple[str, str]], libraries: list[AudioLibrary]) -> li
             click.progressbar(length=len(todo), label="Rendering prompts") as bar,
         ):
             jobs = [pool.submit(render_one, item) for item in todo]
-            for job in as_completed(jobs):
+            for _ in as_completed(jobs):
                 bar.update(1)
             return [job.result() for job in jobs]
     finally:
         for library in libraries:
-            library.synthesizer.close()
+            library.close()
 
 
 @prompts.command("check")

@@ -6,6 +6,7 @@ import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from flask.cli import AppGroup
@@ -14,6 +15,10 @@ from ivr.registration import synthetic
 from ivr.registration.importer import ImportFileError, ImportReport, ImportStopped, check_readable, import_liaison_list
 from ivr.runtime import current_runtime
 from ivr.settings import DATA_DIR
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
+    from click._termui_impl import ProgressBar  # what click.progressbar returns
 
 DEMO_LIST = DATA_DIR / "demo" / "liaison.csv"
 EXIT_OK, EXIT_ROWS_REJECTED, EXIT_FILE_UNUSABLE, EXIT_STOPPED = 0, 1, 2, 3
@@ -71,9 +76,12 @@ def _import(path: Path) -> int:
         _check_utf8(path)
         with _text_lines(path.open("rb")) as lines:
             check_readable(lines)
-        with path.open("rb") as raw, _progress_bar(path) as bar:
-            with _text_lines(io.BufferedReader(_ReadCounter(raw, bar.update))) as lines:
-                report = import_liaison_list(current_runtime(), lines)
+        with (
+            path.open("rb") as raw,
+            _progress_bar(path) as bar,
+            _text_lines(io.BufferedReader(_ReadCounter(raw, bar.update))) as lines,
+        ):
+            report = import_liaison_list(current_runtime(), lines)
     except (OSError, ImportFileError) as error:
         click.echo(f"{path}: {_describe(error)}", err=True)
         return EXIT_FILE_UNUSABLE
@@ -83,12 +91,12 @@ def _import(path: Path) -> int:
     return EXIT_ROWS_REJECTED if report.errors else EXIT_OK
 
 
-def _text_lines(raw: io.BufferedIOBase) -> io.TextIOWrapper:
+def _text_lines(raw: io.BufferedReader) -> io.TextIOWrapper:
     """Return a binary file's text, as the CSV reader needs it."""
     return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
 
 
-def _progress_bar(path: Path) -> click.progressbar:
+def _progress_bar(path: Path) -> ProgressBar[int]:
     """Return a bar of the file's bytes read, on stderr and only on a terminal: the report stays parseable."""
     return click.progressbar(
         length=path.stat().st_size, label=f"importing {path.name}", file=sys.stderr, hidden=not sys.stderr.isatty()
@@ -98,13 +106,13 @@ def _progress_bar(path: Path) -> click.progressbar:
 class _ReadCounter(io.RawIOBase):
     """A binary file that tells how many bytes were read from it, every PROGRESS_STEP and at the end."""
 
-    def __init__(self, raw: io.RawIOBase, on_read: Callable[[int], None]):
+    def __init__(self, raw: io.BufferedIOBase, on_read: Callable[[int], None]):
         self.raw, self.on_read, self.unreported = raw, on_read, 0
 
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int | None:
+    def readinto(self, buffer: WriteableBuffer) -> int | None:
         count = self.raw.readinto(buffer)
         self.unreported += count or 0
         if self.unreported >= PROGRESS_STEP or (count == 0 and self.unreported):
@@ -123,7 +131,7 @@ def _check_utf8(path: Path) -> None:
                 raise ImportFileError(f"line {number} is not UTF-8 text: save the file as UTF-8") from None
 
 
-def _describe(error: Exception) -> str:
+def _describe(error: OSError | ImportFileError) -> str:
     """Say why a file could not be imported."""
     if isinstance(error, OSError):
         return f"cannot read the file ({error.strerror or error})"

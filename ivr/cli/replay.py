@@ -15,7 +15,7 @@ from ivr.cli.caller import record
 from ivr.runtime import current_runtime
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
 from ivr.simulator.runs import load_callers, play_in_sandbox, play_remote
-from ivr.simulator.scenario import ScenarioError, load
+from ivr.simulator.scenario import Scenario, ScenarioError, load
 from ivr.simulator.targets import RemoteTarget
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 
@@ -47,7 +47,17 @@ from ivr.simulator.twilio_stand_in import TwilioApiStandIn
     help="Write what the caller heard to this WAV file (with several files: one WAV each, named after the scenario).",
 )
 @with_appcontext
-def replay(files, base_url, auth_token, sms_url, callers, concurrency, first_person, quiet, audio) -> None:
+def replay(
+    files: tuple[Path, ...],
+    base_url: str | None,
+    auth_token: str | None,
+    sms_url: str | None,
+    callers: int | None,
+    concurrency: int,
+    first_person: int,
+    quiet: bool,
+    audio: Path | None,
+) -> None:
     """Replay scenarios and check them; exit 1 at the first scenario that does not go as written."""
     if audio and callers:
         raise click.UsageError("--audio records one call: it does not go with --callers")
@@ -65,16 +75,26 @@ def _quiet_logs(*names: str) -> Iterator[None]:
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels):
+        for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
 
 
-def _run(files, base_url, auth_token, sms_url, callers, concurrency, first_person, quiet, audio) -> None:
+def _run(
+    files: tuple[Path, ...],
+    base_url: str | None,
+    auth_token: str | None,
+    sms_url: str | None,
+    callers: int | None,
+    concurrency: int,
+    first_person: int,
+    quiet: bool,
+    audio: Path | None,
+) -> None:
     catalog = current_runtime().catalog
     try:
         scenarios = [load(path, catalog) for path in files]
     except ScenarioError as error:
-        raise click.ClickException(str(error))
+        raise click.ClickException(str(error)) from error
     target = None
     if base_url:
         target = RemoteTarget(base_url, auth_token or current_app.config["TWILIO_AUTH_TOKEN"], sms_url, catalog=catalog)
@@ -84,13 +104,15 @@ def _run(files, base_url, auth_token, sms_url, callers, concurrency, first_perso
         _replay(scenarios, target, first_person, quiet, audio)
 
 
-def _audio_path(audio: Path | None, scenario, several: bool) -> Path | None:
+def _audio_path(audio: Path | None, scenario: Scenario, several: bool) -> Path | None:
     if audio is None or not several:
         return audio
     return audio.with_name(f"{audio.stem}-{scenario.path.stem}{audio.suffix or '.wav'}")
 
 
-def _replay(scenarios, target, first_person: int, quiet: bool, audio: Path | None) -> None:
+def _replay(
+    scenarios: list[Scenario], target: RemoteTarget | None, first_person: int, quiet: bool, audio: Path | None
+) -> None:
     show = None if quiet else (lambda line: click.echo(line))
     passed = skipped = 0
     with TwilioApiStandIn(DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN) as stand_in:
@@ -115,7 +137,9 @@ def _replay(scenarios, target, first_person: int, quiet: bool, audio: Path | Non
     click.echo(f"{passed} passed, {skipped} skipped")
 
 
-def _load(scenarios, target, callers: int, concurrency: int, first_person: int) -> None:
+def _load(
+    scenarios: list[Scenario], target: RemoteTarget | None, callers: int, concurrency: int, first_person: int
+) -> None:
     if len(scenarios) != 1:
         raise click.UsageError("--callers runs one scenario: give exactly one FILE")
     scenario = scenarios[0]

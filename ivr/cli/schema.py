@@ -21,5 +21,5 @@ def upgrade_command() -> None:
         with store.engine.connect() as connection:
             revisions = current_revisions(connection)
     except OperationalError as error:
-        raise click.ClickException(f"database unreachable: {(str(error.orig).splitlines() or ['?'])[0]}")
+        raise click.ClickException(f"database unreachable: {(str(error.orig).splitlines() or ['?'])[0]}") from error
     click.echo(f"schema at revision {', '.join(sorted(revisions))}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from types import FrameType
 
 import click
 from flask.cli import AppGroup
@@ -23,7 +24,7 @@ def worker_command(interval: float) -> None:
     runtime = current_runtime()
     sender = SmsSender(runtime, interval=interval)
 
-    def stop(signum, _frame):
+    def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("sms worker: %s received, stopping after the SMS in hand", signal.Signals(signum).name)
         sender.stop()
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any, Literal, overload
 from urllib.parse import urlencode, urljoin
 
 from flask import Flask
@@ -86,7 +87,7 @@ class Turn:
 
     def heard_text(self) -> str:
         """Return everything heard in this turn, one utterance a line."""
-        return "\n".join(u.text if u.url is None else u.url for u in self.heard)
+        return "\n".join(u.url if u.url is not None else u.text or "" for u in self.heard)
 
 
 class SimulatedCaller:
@@ -122,7 +123,7 @@ class SimulatedCaller:
 
     @classmethod
     def in_process(
-        cls, app: Flask, *, base_url: str | None = None, auth_token: str | None = None, **options
+        cls, app: Flask, *, base_url: str | None = None, auth_token: str | None = None, **options: Any
     ) -> SimulatedCaller:
         """Call a Flask app through its test client, signing for the URL the app checks."""
         base_url = base_url or app.config.get("PUBLIC_BASE_URL") or "http://localhost"
@@ -132,7 +133,7 @@ class SimulatedCaller:
 
     @classmethod
     def over_http(
-        cls, base_url: str, *, auth_token: str = DEMO_AUTH_TOKEN, timeout: float = HTTP_TIMEOUT, **options
+        cls, base_url: str, *, auth_token: str = DEMO_AUTH_TOKEN, timeout: float = HTTP_TIMEOUT, **options: Any
     ) -> SimulatedCaller:
         """Call a running server at base_url."""
         return cls(HttpTransport(timeout=timeout), base_url=base_url, auth_token=auth_token, **options)
@@ -249,7 +250,15 @@ class SimulatedCaller:
             raise
         return turn
 
-    def _pending(self, kind: str | None):
+    @overload
+    def _pending(self, kind: Literal["gather"]) -> Gather: ...
+    @overload
+    def _pending(self, kind: Literal["dial"]) -> Dial: ...
+    @overload
+    def _pending(self, kind: None) -> None: ...
+
+    def _pending(self, kind: Literal["gather", "dial"] | None) -> Gather | Dial | None:
+        """Return the verb the call waits for (None: check only that the call goes on), or say what it waits for."""
         turn = self.turn
         if turn is None:
             raise CallerError("dial first")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -31,12 +32,12 @@ class ExportError(Exception):
 
 @dataclass
 class _Export:
+    flows: FlowBook  # to find a menu's keys
     steps: list[str] = field(default_factory=list)
     given: dict = field(default_factory=dict)
     person: str = WITH_MOBILE
     clock: str | None = None
     failures: int = 0
-    flows: FlowBook | None = None  # to find a menu's keys
 
 
 def export_call(rt: Runtime, call_sid: str) -> str:
@@ -137,7 +138,7 @@ def _invalid_key(keys: dict) -> str:
     raise ExportError("a redacted input at a menu that takes every key: no invalid key is known for it")
 
 
-def _server_answer(export: _Export, detail: dict, slots: dict, started_at) -> None:
+def _server_answer(export: _Export, detail: dict, slots: dict, started_at: datetime) -> None:
     """Add what the caller must hear: the prompts said, a transfer, an SMS; note the state that mattered."""
     actions = detail.get("actions", {})
     if actions.get("caller_lockout") == "locked":
@@ -158,7 +159,7 @@ def _server_answer(export: _Export, detail: dict, slots: dict, started_at) -> No
         export.steps.append(f"- expect_sms: {{to: {json.dumps(EXPORT_MOBILE)}}}" if typed else "- expect_sms")
 
 
-def _yaml(export: _Export, call_sid: str, started_at, from_number: str) -> str:
+def _yaml(export: _Export, call_sid: str, started_at: datetime, from_number: str) -> str:
     lines = [
         f"# Exported from the audit trail of call {call_sid}: the keys typed and the prompts said, step by step.",
         "# CIN and birth date were never stored: they are the demo person's, or wrong ones where the check failed.",

@@ -18,7 +18,7 @@ PlayKey = Callable[[str], "tuple[str, str] | None"]
 NAME = re.compile(r"/([0-9a-fp-]+)\.wav$")
 
 
-def play_lookup(catalog: Catalog, library=None) -> PlayKey | None:
+def play_lookup(catalog: Catalog, library: AudioLibrary | None = None) -> PlayKey | None:
     """Return a lookup of <Play> URLs to (key, language), or None when no audio library can name pieces here."""
     try:
         library = library or _naming_library()
@@ -58,7 +58,7 @@ def _in_order(names: list[str], tokens: list[str]) -> bool:
     return all(name in remaining for name in names)
 
 
-def _naming_library():
+def _naming_library() -> AudioLibrary | None:
     """Return a library that can name pieces (never render), when this machine has the audio engine."""
     voices = voice_settings()
     if unavailable_reason(voices):

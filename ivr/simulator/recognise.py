@@ -7,6 +7,7 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ivr.simulator.caller import Utterance
 from ivr.speech.catalog import Catalog
 
 # Keys that are pieces of other prompts (words of dynamic values, the SMS), never a whole <Say>.
@@ -68,7 +69,8 @@ class Recogniser:
         """Recognise a <Say> text; its language attribute narrows the search to one catalog language."""
         language = self.say_languages.get(say_language or "")
         normalised = " ".join(text.split())
-        best, also = None, []
+        best: _Template | None = None
+        also: list[str] = []
         for template in self.templates:  # the most literal first: a placeholder matches anything
             if best is not None and template.literal_length < best.literal_length:
                 break
@@ -101,7 +103,7 @@ class Recogniser:
                 return body
         return f"‹an SMS of {len(body)} characters that is no catalog text, not shown›"
 
-    def utterance(self, utterance) -> Heard:
+    def utterance(self, utterance: Utterance) -> Heard:
         """Recognise one Utterance of the simulated caller."""
         if utterance.url is not None:
             return self.play(utterance.url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 import requests
 
@@ -81,7 +81,7 @@ class Player:
         self.caller: SimulatedCaller | None = None
         self.heard: list[Heard] = []
         self.position = 0  # where the last expect matched in the current turn
-        self.sms_known: dict[str, set[str]] = {}  # per number, the SMS already received or matched
+        self.sms_known: dict[str, set[str | None]] = {}  # per number, the SIDs of the SMS already received or matched
 
     def play(self) -> Outcome:
         """Dial, take every step, hang up if the call is still on; never raises for the call's faults."""
@@ -101,27 +101,42 @@ class Player:
             self.outcome.error = f"{type(error).__name__}: {error}"
         return self.outcome
 
+    @property
+    def _call(self) -> SimulatedCaller:
+        """The caller of this play (play() dials it before any step)."""
+        if self.caller is None:
+            raise CallerError("the scenario's call has not been dialled")
+        return self.caller
+
+    @property
+    def _turn_now(self) -> Turn:
+        """The call's latest turn."""
+        turn = self._call.turn
+        if turn is None:
+            raise CallerError("the scenario's call has not been dialled")
+        return turn
+
     # The caller's actions.
 
     def _press(self, step: Step) -> None:
         keys = step.value.format(**(self.person.values() if self.person else {})) if "{" in step.value else step.value
-        self._act(step, lambda: self.caller.press(keys), shown=f"press {step.value}")
+        self._act(step, lambda: self._call.press(keys), shown=f"press {step.value}")
 
     def _wait(self, step: Step) -> None:
-        self._act(step, self.caller.wait)
+        self._act(step, self._call.wait)
 
     def _hangup(self, step: Step) -> None:
-        self._act(step, self.caller.hangup)
+        self._act(step, self._call.hangup)
 
     def _advisor(self, step: Step) -> None:
         if step.value == "answers":
-            self._act(step, self.caller.advisor_answers)
+            self._act(step, self._call.advisor_answers)
         else:
-            self._act(step, lambda: self.caller.advisor_does_not_answer(step.value))
+            self._act(step, lambda: self._call.advisor_does_not_answer(step.value))
 
     def _act(self, step: Step, action: Callable[[], Turn], shown: str | None = None) -> None:
-        if self.caller.ended:
-            self._fail(step, f"cannot {shown or step.describe()}: the call has ended ({self.caller.turn.ended_by})")
+        if self._call.ended:
+            self._fail(step, f"cannot {shown or step.describe()}: the call has ended ({self._turn_now.ended_by})")
         try:
             turn = action()
         except CallerError as error:
@@ -167,14 +182,14 @@ class Player:
         self._fail(step, f"expected {expected}, heard: {heard}")
 
     def _expect_end(self, step: Step) -> None:
-        turn = self.caller.turn
+        turn = self._turn_now
         if not turn.ended:
             self._fail(step, f"expected the server to end the call, but it waits for {self._waiting()}")
         if turn.ended_by not in SERVER_ENDINGS:
             self._fail(step, f"expected the server to end the call, but it ended by {turn.ended_by}")
 
     def _expect_transfer(self, step: Step) -> None:
-        turn = self.caller.turn
+        turn = self._turn_now
         keys = {h.key for h in self.heard}
         if not turn.dial and not keys & {"advisor.closed", "advisor.connecting", "advisor.unavailable"}:
             self._fail(
@@ -184,7 +199,7 @@ class Player:
             )
         wanted = step.value.get("reason")
         if wanted:
-            reason = self.target.transfer_reason(self.caller.call_sid)
+            reason = self.target.transfer_reason(self._call.call_sid)
             if reason is not None and reason != wanted:
                 self._fail(step, f"expected a transfer for {wanted}, but the reason recorded is {reason}")
 
@@ -221,12 +236,12 @@ class Player:
             self.sms_known[to] = {m.get("sid") for m in self.target.sms_to(to)}
 
     def _waiting(self) -> str:
-        turn = self.caller.turn
+        turn = self._turn_now
         if turn.ended:
             return f"nothing (the call ended: {turn.ended_by})"
         return "keys" if turn.gather else "the advisor" if turn.dial else "a queue"
 
-    def _fail(self, step: Step, message: str):
+    def _fail(self, step: Step, message: str) -> NoReturn:
         raise Mismatch(f"{self.scenario.where(step)}: step `{step.describe()}`: {message}")
 
     def _quietly_hang_up(self) -> None:

@@ -9,12 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from ivr.registration import synthetic
 from ivr.simulator.caller import SimulatedCaller
-from ivr.simulator.replay import Outcome, Player
+from ivr.simulator.replay import Outcome, Player, Target
 from ivr.simulator.sandbox import Sandbox
 from ivr.simulator.scenario import Scenario
 from ivr.simulator.targets import RemoteTarget, SandboxTarget
-from ivr.simulator.testdata import SYNTHETIC, resolve, synthetic_person
+from ivr.simulator.testdata import SYNTHETIC, resolve
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 
 Show = Callable[[str], None]
@@ -103,6 +104,8 @@ def load_callers(
     if target is not None:
         target.samples = report.latencies
         return _load(scenario, target, callers, concurrency, first_person, report, given=None)
+    if stand_in is None:
+        raise ValueError("load_callers needs a target, or a Twilio API stand-in for its sandbox")
     with _sandbox(scenario, stand_in, first_person, callers) as sandbox:
         return _load(
             scenario,
@@ -117,17 +120,25 @@ def load_callers(
 
 def caller_number(index: int) -> str:
     """Return the calling number of caller index in load mode: each caller calls from its own mobile."""
-    return synthetic_person(index).mobile
+    return synthetic.person(index).mobile
 
 
-def _load(scenario, target, callers, concurrency, first_person, report: LoadReport, given: Sandbox | None):
+def _load(
+    scenario: Scenario,
+    target: Target,
+    callers: int,
+    concurrency: int,
+    first_person: int,
+    report: LoadReport,
+    given: Sandbox | None,
+) -> LoadReport:
     people = [
         resolve(scenario.person, first_person + i) if scenario.person == SYNTHETIC else resolve(scenario.person)
         for i in range(callers)
     ]
     numbers = [caller_number(first_person + i) for i in range(callers)]
     if given is not None and scenario.given:
-        for person, number in zip(people, numbers):
+        for person, number in zip(people, numbers, strict=True):
             given.apply(scenario.given, person, number)
 
     def one(i: int) -> Outcome:

@@ -7,8 +7,10 @@ import shutil
 import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ivr.registration import people, registration_numbers, synthetic
 from ivr.registration.importer import import_liaison_list
@@ -34,7 +36,7 @@ class Sandbox:
         self.stand_in = stand_in
         self.now = clock or DEFAULT_CLOCK
         self.directory = Path(tempfile.mkdtemp(prefix="ivr-replay-"))
-        settings = {name: value for name, value in DEFAULTS.items()}
+        settings: dict[str, Any] = dict(DEFAULTS)
         settings.update(
             {
                 "TESTING": True,
@@ -60,7 +62,7 @@ class Sandbox:
     def __enter__(self) -> Sandbox:
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def load_synthetic(self, start: int, count: int) -> None:
@@ -80,12 +82,14 @@ class Sandbox:
         with self.rt.store.transaction() as db:
             return db.scalar(select(CallSession.transfer_reason).where(CallSession.call_sid == call_sid))
 
-    def apply(self, given: dict, person: TestPerson | None, from_number: str) -> None:
+    def apply(self, given: dict[str, Any], person: TestPerson | None, from_number: str) -> None:
         """Put the store in the state a scenario's given describes, before the call."""
         now = self.now
         with self.rt.store.transaction() as db:
             record = self._pre_registration(db, person) if person else None
             if given.get("registered"):
+                if person is None or record is None:
+                    raise ValueError("a given registration needs the scenario's person")
                 registration = Registration(
                     pre_registration_id=record.id,
                     number=registration_numbers.allocate(db),
@@ -160,8 +164,14 @@ class Sandbox:
                 )
 
     def _cin_key(self, digits: str) -> str:
-        return people.cin_digits_key(self.rt.secret, people.typed_cin_digits(digits))
+        typed = people.typed_cin_digits(digits)
+        if typed is None:
+            raise ValueError(f"{digits!r} cannot be the digits of a CIN")
+        return people.cin_digits_key(self.rt.secret, typed)
 
-    def _pre_registration(self, db, person: TestPerson) -> PreRegistration:
-        cin_key = people.cin_key(self.rt.secret, people.canonical_cin(person.cin))
+    def _pre_registration(self, db: Session, person: TestPerson) -> PreRegistration:
+        cin = people.canonical_cin(person.cin)
+        if cin is None:
+            raise ValueError(f"the test person's CIN {person.cin!r} is not a CIN")
+        cin_key = people.cin_key(self.rt.secret, cin)
         return db.scalars(select(PreRegistration).where(PreRegistration.cin_key == cin_key)).one()

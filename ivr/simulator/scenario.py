@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -19,7 +19,7 @@ BARE_STEPS = {"wait", "hangup", "expect_end", "expect_sms", "expect_transfer"}
 STEP_KINDS = BARE_STEPS | {"expect", "press", "advisor"}
 ADVISOR_OUTCOMES = ("answers", "no-answer", "busy")
 PLACEHOLDERS = ("cin_digits", "birth_date")
-KEYS = re.compile(r"^(?:[0-9*#]|\{(?:%s)\})+$" % "|".join(PLACEHOLDERS))
+KEYS = re.compile(rf"^(?:[0-9*#]|\{{(?:{'|'.join(PLACEHOLDERS)})\}})+$")
 GIVEN = {"registered", "credentials_sent", "failed_checks", "locked_out", "last_language"}
 LOCKABLE = ("cin", "caller")
 DEFAULT_FROM = "+212600000199"
@@ -84,7 +84,7 @@ def load(path: Path | str, catalog: Catalog | None = None) -> Scenario:
     return _Reader(path, catalog).read(text)
 
 
-def _needs_person(given: dict) -> bool:
+def _needs_person(given: dict[str, Any]) -> bool:
     """Tell whether a given state is about the person (their registration, their CIN)."""
     return bool(
         given.get("registered") or given.get("failed_checks", {}).get("cin") or given.get("locked_out") == "cin"
@@ -95,7 +95,7 @@ class _Reader:
     def __init__(self, path: Path, catalog: Catalog | None):
         self.path, self.catalog = path, catalog
 
-    def fail(self, node_or_line, message: str):
+    def fail(self, node_or_line: yaml.Node | int, message: str) -> NoReturn:
         line = node_or_line if isinstance(node_or_line, int) else node_or_line.start_mark.line + 1
         raise ScenarioError(f"{self.path}:{line}: {message}")
 
@@ -109,7 +109,7 @@ class _Reader:
                 self.fail((mark.line + 1) if mark else 1, f"not valid YAML: {error.problem or error}")
             if not isinstance(root, yaml.MappingNode):
                 self.fail(root.start_mark.line + 1 if root else 1, "a scenario is a mapping: name, caller, steps...")
-            fields = {}
+            fields: dict[str, tuple[yaml.Node, Any]] = {}
             for key_node, value_node in root.value:
                 key = loader.construct_object(key_node, deep=True)
                 if key not in TOP_LEVEL:
@@ -119,7 +119,7 @@ class _Reader:
         finally:
             loader.dispose()
 
-    def scenario(self, root, fields: dict) -> Scenario:
+    def scenario(self, root: yaml.Node, fields: dict[str, tuple[yaml.Node, Any]]) -> Scenario:
         if "name" not in fields or not isinstance(fields["name"][1], str) or not fields["name"][1].strip():
             self.fail(fields.get("name", (root,))[0], "a scenario needs a name (one line saying what the call does)")
         if "steps" not in fields:
@@ -134,12 +134,14 @@ class _Reader:
         steps_node, _ = fields["steps"]
         if not isinstance(steps_node, yaml.SequenceNode) or not steps_node.value:
             self.fail(steps_node, 'steps is a list of steps (- press: "1", - expect: menu.choose...)')
-        scenario.steps = [self.step(node, value) for node, value in zip(steps_node.value, fields["steps"][1])]
+        scenario.steps = [
+            self.step(node, value) for node, value in zip(steps_node.value, fields["steps"][1], strict=True)
+        ]
         if _needs_person(scenario.given) and not scenario.person:
             self.fail(fields["given"][0], "this given needs a caller person (whose registration or CIN it sets up)")
         return scenario
 
-    def caller(self, scenario: Scenario, node, value) -> None:
+    def caller(self, scenario: Scenario, node: yaml.Node, value: Any) -> None:
         if not isinstance(value, dict) or set(value) - {"from", "person"}:
             self.fail(node, "caller takes from (the calling number) and person (a CIN of the demo list, or synthetic)")
         if "from" in value:
@@ -150,7 +152,7 @@ class _Reader:
                 self.fail(node, f"person {person!r} is neither a CIN of {testdata.DEMO_LIST.name} nor 'synthetic'")
             scenario.person = person
 
-    def given(self, node, value) -> dict:
+    def given(self, node: yaml.Node, value: Any) -> dict[str, Any]:
         if not isinstance(value, dict) or set(value) - GIVEN:
             self.fail(node, f"given takes {', '.join(sorted(GIVEN))}")
         checks = {
@@ -178,7 +180,7 @@ class _Reader:
             self.fail(node, "given.credentials_sent needs registered: true")
         return dict(value)
 
-    def clock(self, node, value) -> datetime:
+    def clock(self, node: yaml.Node, value: Any) -> datetime:
         try:
             moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
         except ValueError:
@@ -189,7 +191,7 @@ class _Reader:
             )
         return moment.astimezone(UTC).replace(tzinfo=None)
 
-    def step(self, node, value) -> Step:
+    def step(self, node: yaml.Node, value: Any) -> Step:
         line = node.start_mark.line + 1
         if isinstance(value, str) and value in BARE_STEPS:
             return Step(value, getattr(self, f"step_{value}")(line, None), line)
@@ -204,7 +206,7 @@ class _Reader:
             self.fail(line, f"unknown step {kind!r} (expected one of {', '.join(sorted(STEP_KINDS))})")
         return Step(kind, getattr(self, f"step_{kind}")(line, argument), line)
 
-    def step_expect(self, line: int, argument):
+    def step_expect(self, line: int, argument: Any) -> dict[str, str]:
         if isinstance(argument, str):
             argument = {"key": argument}
         if (
@@ -224,7 +226,7 @@ class _Reader:
             self.fail(line, f"expect: {argument['key']!r} is not a prompt key of prompts/")
         return {name: str(item) for name, item in argument.items()}
 
-    def step_press(self, line: int, argument):
+    def step_press(self, line: int, argument: Any) -> str:
         if isinstance(argument, dict):
             self.fail(line, 'press: quote keys that use a placeholder, e.g. press: "{cin_digits}#"')
         keys = str(argument) if isinstance(argument, (str, int)) and not isinstance(argument, bool) else ""
@@ -232,19 +234,19 @@ class _Reader:
             self.fail(line, f"press takes keypad keys (0-9 * #) and {{{'}, {'.join(PLACEHOLDERS)}}}, not {argument!r}")
         return keys
 
-    def step_advisor(self, line: int, argument):
+    def step_advisor(self, line: int, argument: Any) -> str:
         if argument not in ADVISOR_OUTCOMES:
             self.fail(line, f"advisor takes {', '.join(ADVISOR_OUTCOMES)}, not {argument!r}")
         return argument
 
-    def step_expect_sms(self, line: int, argument):
+    def step_expect_sms(self, line: int, argument: Any) -> dict[str, str]:
         if argument is None:
             return {}
         if not isinstance(argument, dict) or set(argument) - {"contains", "to"}:
             self.fail(line, "expect_sms takes contains (a fragment of the text) and to (a number, +212...)")
         return {name: str(item) for name, item in argument.items()}
 
-    def step_expect_transfer(self, line: int, argument):
+    def step_expect_transfer(self, line: int, argument: Any) -> dict[str, Any]:
         if argument is None:
             return {}
         if (
@@ -255,16 +257,16 @@ class _Reader:
             self.fail(line, f"expect_transfer takes reason: one of {', '.join(sorted(TRANSFER_REASONS))}")
         return dict(argument)
 
-    def step_wait(self, line: int, argument):
+    def step_wait(self, line: int, argument: Any) -> None:
         return self._bare(line, "wait", argument)
 
-    def step_hangup(self, line: int, argument):
+    def step_hangup(self, line: int, argument: Any) -> None:
         return self._bare(line, "hangup", argument)
 
-    def step_expect_end(self, line: int, argument):
+    def step_expect_end(self, line: int, argument: Any) -> None:
         return self._bare(line, "expect_end", argument)
 
-    def _bare(self, line: int, kind: str, argument):
+    def _bare(self, line: int, kind: str, argument: Any) -> None:
         if argument is not None:
             self.fail(line, f"{kind} takes no value: write `- {kind}`")
         return None

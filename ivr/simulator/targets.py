@@ -46,7 +46,7 @@ class SandboxTarget:
         library = sandbox.rt.extras.get("audio")
         catalog = sandbox.rt.catalog
         self.recogniser = Recogniser(catalog, play_lookup(catalog, library) if library else None)
-        self.sms_unavailable = None
+        self.sms_unavailable: str | None = None
         self.sms_wait = SMS_WAIT_SECONDS
         self._sending = threading.Lock()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import hmac
 import os
 import re
@@ -15,10 +16,9 @@ import secrets
 import threading
 from collections.abc import Callable
 from email.utils import formatdate
-from http.server import ThreadingHTTPServer
 
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
-from ivr.simulator.twilio_stand_in_http import ApiHandler, StandInError, post_status_callbacks
+from ivr.simulator.twilio_stand_in_http import StandInError, StandInServer, post_status_callbacks
 from ivr.sms.encoding import sms_segments
 
 API = "/2010-04-01/Accounts/"
@@ -53,13 +53,11 @@ class TwilioApiStandIn:
         self._failures: list[StandInError] = []
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
-        self._server = ThreadingHTTPServer((host, port), ApiHandler)
-        self._server.daemon_threads = True
-        self._server.stand_in = self
+        self._server = StandInServer((host, port), self)
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
+        host, port = self._server.socket.getsockname()[:2]  # server_address, as a str (the port when 0 was asked)
         return f"http://{host}:{port}"
 
     def start(self) -> TwilioApiStandIn:
@@ -81,7 +79,7 @@ class TwilioApiStandIn:
     def __enter__(self) -> TwilioApiStandIn:
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def fail_next(self, status: int, code: int, message: str) -> None:
@@ -232,11 +230,8 @@ def main(argv: list[str] | None = None) -> None:
         on_message=show,
     )
     print(f"Twilio API stand-in on {stand_in.base_url} (account {options.account_sid})", flush=True)
-    with stand_in:
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
+    with stand_in, contextlib.suppress(KeyboardInterrupt):
+        threading.Event().wait()
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import json
 import logging
 import re
 import time
-from http.server import BaseHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 from urllib.request import Request, urlopen
@@ -51,17 +51,29 @@ class StandInError(Exception):
         }
 
 
+class StandInServer(ThreadingHTTPServer):
+    """The HTTP server of one stand-in, which its handlers answer for."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], stand_in: StandIn):
+        super().__init__(address, ApiHandler)
+        self.stand_in = stand_in
+
+
 class ApiHandler(BaseHTTPRequestHandler):
     """Route one request to the stand-in its server carries."""
 
+    server: StandInServer
     server_version = "TwilioApiStandIn/1.0"
 
     @property
     def stand_in(self) -> StandIn:
         return self.server.stand_in
 
-    def log_message(self, format: str, *args) -> None:
-        log.debug("%s " + format, self.address_string(), *args)
+    def log_message(self, format: str, *args: object) -> None:
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s", self.address_string(), format % args)
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)

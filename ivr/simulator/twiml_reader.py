@@ -5,7 +5,6 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
 
 DTMF_KEYS = "0123456789*#"
 
@@ -90,7 +89,7 @@ class Reject:
     reason: str = "rejected"
 
 
-Verb = Union[Say, Play, Pause, Gather, Redirect, Dial, Enqueue, Hangup, Reject]
+Verb = Say | Play | Pause | Gather | Redirect | Dial | Enqueue | Hangup | Reject
 
 
 def parse(document: str | bytes) -> list[Verb]:
@@ -116,10 +115,15 @@ def _text(element: ET.Element) -> str:
     return " ".join("".join(element.itertext()).split())
 
 
-def _int(element: ET.Element, name: str, default: int | None, minimum: int = 1) -> int | None:
+def _int(element: ET.Element, name: str, default: int, minimum: int = 1) -> int:
+    value = _optional_int(element, name, minimum)
+    return default if value is None else value
+
+
+def _optional_int(element: ET.Element, name: str, minimum: int = 1) -> int | None:
     raw = element.get(name)
     if raw is None:
-        return default
+        return None
     try:
         value = int(raw)
     except ValueError:
@@ -165,19 +169,24 @@ def _pause(element: ET.Element) -> Pause:
     return Pause(_int(element, "length", 1, minimum=0))
 
 
+# What a <Gather> may play while it listens.
+_GATHER_READERS: dict[str, Callable[[ET.Element], Say | Play | Pause]] = {"Say": _say, "Play": _play, "Pause": _pause}
+
+
 def _gather(element: ET.Element) -> Gather:
     finish_on_key = element.get("finishOnKey", "#")
     if finish_on_key not in ("", *DTMF_KEYS):
         raise TwimlError(f"<Gather finishOnKey={finish_on_key!r}> is not one key")
     children = []
     for child in element:
-        if child.tag not in ("Say", "Play", "Pause"):
+        reader = _GATHER_READERS.get(child.tag)
+        if reader is None:
             raise TwimlError(f"<Gather> cannot hold <{child.tag}>")
-        children.append(_verb(child))
+        children.append(reader(child))
     return Gather(
         action=element.get("action") or None,
         method=_method(element),
-        num_digits=_int(element, "numDigits", None),
+        num_digits=_optional_int(element, "numDigits"),
         finish_on_key=finish_on_key,
         timeout=_int(element, "timeout", 5),
         action_on_empty_result=_bool(element, "actionOnEmptyResult"),
