@@ -55,7 +55,7 @@ def twilio_api():
 
 
 @pytest.fixture
-def settings(store_url, clock, twilio_api):
+def settings(store_url, clock, twilio_api):  # noqa: F811 (store_url is the fixture imported above)
     return {
         "TESTING": True,
         "DATABASE_URL": store_url,

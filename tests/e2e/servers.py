@@ -6,6 +6,7 @@ run from any virtual environment or none.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -241,8 +242,6 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
 
 
 def _close(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     sock.close()

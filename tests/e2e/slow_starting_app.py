@@ -1,5 +1,6 @@
 """A WSGI app whose workers start later than a request's time-out, as servers migrating one database on a busy
-machine do: gunicorn already listens, and the first requests wait in its backlog (tests/e2e/test_starting_servers.py)."""
+machine do: gunicorn already listens, and the first requests wait in its backlog
+(tests/e2e/test_starting_servers.py)."""
 
 import time
 

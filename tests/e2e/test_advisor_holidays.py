@@ -37,7 +37,7 @@ def test_zero_on_throne_day_hears_that_today_is_a_holiday_and_is_not_dialled(app
 
 def test_zero_on_a_holiday_in_arabic_hears_it_in_arabic(app, clock, voice):
     clock.now = THRONE_DAY_10H
-    caller, turn = ask_for_an_advisor(app, "ar")
+    _caller, turn = ask_for_an_advisor(app, "ar")
     assert dials(turn) == []
     assert "اليوم يوم عطلة رسمية." in turn.heard_text()
     assert "من الثامنة والنصف صباحا إلى الرابعة والنصف مساء" in turn.heard_text()

@@ -98,7 +98,7 @@ def test_guesses_on_one_cin_released_together_count_up_to_the_limit_and_none_ver
     callers = [park_at_the_birth_date_question(phone, voice, amina, f"+2126000002{i:02d}") for i in range(GUESSES)]
     births = [amina.birth if i % 5 == 2 else WRONG_BIRTH for i in range(GUESSES)]  # four right guesses among them
 
-    all_at_once([lambda c=c, b=b: c.press(b) for c, b in zip(callers, births)])
+    all_at_once([lambda c=c, b=b: c.press(b) for c, b in zip(callers, births, strict=True)])
 
     assert count(rt, FailedCheck) == lockouts.LIMITS["cin"]
     assert count(rt, Lockout, Lockout.kind == "cin") == 1

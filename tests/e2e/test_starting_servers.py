@@ -18,7 +18,7 @@ def test_a_server_that_answers_only_after_a_request_times_out_is_waited_for(tmp_
 def test_a_server_that_exits_while_starting_fails_the_wait_at_once_with_its_log(tmp_path):
     server = Server({}, tmp_path / "server.log", workers=1, app="tests.e2e.no_such_module:app")
     try:  # ProcessExited, not WaitTimedOut: the wait ended when the process did
-        with pytest.raises(ProcessExited, match="(?s)exited with .*No module named 'tests.e2e.no_such_module'"):
+        with pytest.raises(ProcessExited, match=r"(?s)exited with .*No module named 'tests\.e2e\.no_such_module'"):
             server.wait_until_listening()
     finally:
         server.stop()

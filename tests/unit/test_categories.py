@@ -92,7 +92,7 @@ def test_an_unknown_code_raises_key_error(table):
 
 def test_the_information_menu_offers_four_choices_by_keypad_digit(table):
     assert [choice.key for choice in table.info_choices] == ["1", "2", "3", "4"]
-    assert [choice.categories for choice in table.info_choices][0] == ("cpu",)
+    assert table.info_choices[0].categories == ("cpu",)
     assert table.info_choice("4").categories == ("auto_entrepreneur",)
 
 

@@ -54,7 +54,7 @@ def test_every_digit_has_its_own_word(catalog, language):
 
 @pytest.mark.parametrize("bad", ["", "12a", "12 34", "١٢"])
 def test_anything_but_ascii_digits_is_refused(catalog, bad):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="non-empty string of ASCII digits"):
         spoken_digits(catalog, "fr", bad)
 
 

@@ -10,17 +10,19 @@ SOURCE = Path(ivr.__file__).parent
 
 def private_pyttsx3_uses(path: Path) -> list[str]:
     """Return where a file imports pyttsx3's drivers or a private name of it, or names `_espeak`."""
-    found = []
+    found: list[str] = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
             modules = [alias.name.split(".") for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module:
-            modules = [node.module.split(".") + [alias.name] for alias in node.names]
+            modules = [[*node.module.split("."), alias.name] for alias in node.names]
         else:
             modules = []
-        for parts in modules:
-            if parts[0] == "pyttsx3" and any(part == "drivers" or part.startswith("_") for part in parts):
-                found.append(f"{path.name}:{node.lineno} imports {'.'.join(parts)}")
+        found.extend(
+            f"{path.name}:{node.lineno} imports {'.'.join(parts)}"
+            for parts in modules
+            if parts[0] == "pyttsx3" and any(part == "drivers" or part.startswith("_") for part in parts)
+        )
         if getattr(node, "id", None) == "_espeak" or getattr(node, "attr", None) == "_espeak":
             found.append(f"{path.name}:{node.lineno} uses _espeak")
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and "drivers._espeak" in node.value:

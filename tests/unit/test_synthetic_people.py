@@ -36,7 +36,7 @@ def test_a_scenario_person_synthetic_is_person_k_plus_i():
 
 
 def test_numbers_outside_the_range_are_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="synthetic people are numbered 0 to"):
         synthetic.person(synthetic.MAX_PEOPLE)
 
 

@@ -148,7 +148,8 @@ def test_input_too_loud_for_the_filter_is_clipped_never_wrapped_around():
 def test_a_web_process_joins_8_khz_audio_without_loading_numpy_or_soxr(tmp_path):
     (tmp_path / "0123456789abcdef.wav").write_bytes(wav.to_wav(wav.read_wav(tone(8000, 0.5))))
     check = (
-        "import sys\nfrom pathlib import Path\nfrom ivr.factory import create_app\nfrom ivr.audio.library import compose\n"
+        "import sys\nfrom pathlib import Path\nfrom ivr.factory import create_app\n"
+        "from ivr.audio.library import compose\n"
         f"assert compose(Path({str(tmp_path)!r}), '0123456789abcdef-p250-0123456789abcdef')\n"
         "print(sorted({'numpy', 'soxr'} & set(sys.modules)))"
     )

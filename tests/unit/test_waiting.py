@@ -67,7 +67,7 @@ def test_an_exception_not_listed_ends_the_wait_at_once():
 def test_actions_run_at_once_that_are_still_running_after_the_time_out_fail_the_test():
     release = threading.Event()
     try:
-        with pytest.raises(WaitTimedOut, match="(?s)2 actions run at once to end.*1 still running"):
+        with pytest.raises(WaitTimedOut, match=r"(?s)2 actions run at once to end.*1 still running"):
             all_at_once([release.wait, lambda: "done"], timeout=0.2)
     finally:
         release.set()
