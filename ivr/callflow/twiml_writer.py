@@ -16,7 +16,9 @@ if TYPE_CHECKING:
 DIAL_TIMEOUT = 30
 
 
-def say_all(target, catalog: Catalog, languages: list[str], prompts: list[Prompt], player: Player | None) -> None:
+def say_all(
+    target: VoiceResponse | Gather, catalog: Catalog, languages: list[str], prompts: list[Prompt], player: Player | None
+) -> None:
     """Add a <Play> (or, without its audio, a <Say>) per prompt and language (all while none is chosen)."""
     for prompt in prompts:
         for language in languages:

@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ivr.callflow.engine import StepContext
 from ivr.flows.registry import action, validator
 from ivr.registration import lockouts, people
 from ivr.sensitive import Sensitive
@@ -18,14 +19,14 @@ MAX_FAILED_CHECKS_PER_CALL = 3
 
 
 @validator("cin_digits", sensitive=True)
-def cin_digits(ctx, typed: Sensitive) -> str | None:
+def cin_digits(ctx: StepContext, typed: Sensitive) -> str | None:
     """Keep the digest of well-shaped CIN digits."""
     digits = people.typed_cin_digits(typed.reveal())
     return people.cin_digits_key(ctx.rt.secret, digits) if digits else None
 
 
 @validator("birth_date", sensitive=True)
-def birth_date(ctx, typed: Sensitive) -> str | None:
+def birth_date(ctx: StepContext, typed: Sensitive) -> str | None:
     """Keep the digest of a real DDMMYYYY date between 1900 and today."""
     text = typed.reveal()
     if len(text) != 8 or not text.isdigit():
@@ -40,19 +41,19 @@ def birth_date(ctx, typed: Sensitive) -> str | None:
 
 
 @action("caller_lockout", outcomes={"clear", "locked"})
-def caller_lockout(ctx) -> str:
+def caller_lockout(ctx: StepContext) -> str:
     """Keep a calling number with too many failed checks out of the identity check."""
     return "locked" if lockouts.is_locked(ctx.db, "caller", ctx.call.from_number, ctx.now) else "clear"
 
 
 @action("cin_lockout", outcomes={"clear", "locked"})
-def cin_lockout(ctx) -> str:
+def cin_lockout(ctx: StepContext) -> str:
     """Keep a CIN with too many failed checks out of the identity check."""
     return "locked" if lockouts.is_locked(ctx.db, "cin", ctx.slot("cin"), ctx.now) else "clear"
 
 
 @action("verify_identity", outcomes={"verified", "mismatch", "third_mismatch", "locked"})
-def verify_identity(ctx) -> str:
+def verify_identity(ctx: StepContext) -> str:
     """Match CIN digits and birth date against one pre-registration unless locked out; count a failure otherwise."""
     cin_key, born_key = ctx.slot("cin"), ctx.slot("birth_date")
     ctx.drop_slots("birth_date")
@@ -78,7 +79,7 @@ def verify_identity(ctx) -> str:
 
 
 @action("route_verified_caller", outcomes={"confirm_category", "already_complete", "resend", "not_yet_complete"})
-def route_verified_caller(ctx) -> str:
+def route_verified_caller(ctx: StepContext) -> str:
     """Send a verified caller on by what they asked for and whether they are already registered."""
     registered = ctx.db.scalar(
         select(Registration.id).where(Registration.pre_registration_id == ctx.call.pre_registration_id)

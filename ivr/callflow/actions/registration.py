@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 
+from ivr.callflow.engine import StepContext
 from ivr.flows.registry import action, params, validator
 from ivr.registration import registration_numbers
 from ivr.registration.mobiles import last_four, mobile_from_keypad
@@ -11,7 +14,7 @@ from ivr.speech.values import Day, DigitString, Localized, Month
 from ivr.store.models import Dispute, PreRegistration, Registration
 
 
-def pre_registration(ctx, lock: bool = False) -> PreRegistration:
+def pre_registration(ctx: StepContext, lock: bool = False) -> PreRegistration:
     """Return the verified caller's pre-registration (read once per step; locked for update when asked)."""
     # A step passing several states asks for it again and again; a lock must be taken by a query.
     if lock or PreRegistration not in ctx.loaded:
@@ -21,7 +24,7 @@ def pre_registration(ctx, lock: bool = False) -> PreRegistration:
 
 
 @params("declared_category", names={"category", "due_month", "coverage_date"})
-def declared_category(ctx) -> dict:
+def declared_category(ctx: StepContext) -> dict[str, Any]:
     """Return the declared category's label and its dates."""
     category = ctx.rt.categories.get(pre_registration(ctx).category)
     return {
@@ -32,7 +35,7 @@ def declared_category(ctx) -> dict:
 
 
 @action("record_dispute", outcomes={"recorded"})
-def record_dispute(ctx) -> str:
+def record_dispute(ctx: StepContext) -> str:
     """Record that the caller says the declared category is not theirs."""
     person = pre_registration(ctx)
     ctx.db.add(
@@ -47,29 +50,32 @@ def record_dispute(ctx) -> str:
 
 
 @action("mobile_on_file", outcomes={"on_file", "none"})
-def mobile_on_file(ctx) -> str:
+def mobile_on_file(ctx: StepContext) -> str:
     """Tell whether the liaison list gave a mobile for this person."""
     return "on_file" if pre_registration(ctx).mobile else "none"
 
 
 @params("mobile_on_file", names={"last_four"})
-def mobile_on_file_params(ctx) -> dict:
-    return {"last_four": DigitString(last_four(pre_registration(ctx).mobile))}
+def mobile_on_file_params(ctx: StepContext) -> dict[str, Any]:
+    mobile = pre_registration(ctx).mobile
+    if mobile is None:  # the flows say these digits only after mobile_on_file answered "on_file"
+        raise ValueError("no mobile on file to read back")
+    return {"last_four": DigitString(last_four(mobile))}
 
 
 @validator("mobile")
-def typed_mobile(ctx, digits: str) -> str | None:
+def typed_mobile(ctx: StepContext, digits: str) -> str | None:
     """Keep a typed Moroccan mobile (06… or 07…, 10 digits) in E.164."""
     return mobile_from_keypad(digits)
 
 
 @params("typed_mobile", names={"last_four"})
-def typed_mobile_params(ctx) -> dict:
+def typed_mobile_params(ctx: StepContext) -> dict[str, Any]:
     return {"last_four": DigitString(last_four(ctx.slot("typed_mobile")))}
 
 
 @action("complete_registration", outcomes={"completed", "already_complete"})
-def complete_registration(ctx) -> str:
+def complete_registration(ctx: StepContext) -> str:
     """Assign a registration number, once: the pre-registration row lock orders racing calls."""
     person = pre_registration(ctx, lock=True)
     if ctx.db.scalar(select(Registration.id).where(Registration.pre_registration_id == person.id)):
