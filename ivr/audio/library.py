@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.audio import wav
-from ivr.audio.synthesis import Synthesizer, VoiceSettings, engine_id
+from ivr.audio.synthesis import SynthesisError, Synthesizer, VoiceSettings, engine_id
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,8 @@ class AudioLibrary:
         path = self.path(self.name(language, text))
         if path.exists():
             return False
+        if self.synthesizer is None:
+            raise SynthesisError("this library has no speech engine to render with")
         self.synthesizer.render(text, self.voices[language], path)
         return True
 

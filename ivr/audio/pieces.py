@@ -8,11 +8,16 @@ by one as the catalog's digit words with pauses between them, anything else as o
 from __future__ import annotations
 
 import string
+from typing import TYPE_CHECKING
 
 from ivr.audio.library import Pause
 from ivr.speech.catalog import Catalog
 from ivr.speech.opening_hours import hours_words, opening_hours
 from ivr.speech.values import Day, DigitString, Localized, Month, say_value
+
+if TYPE_CHECKING:  # named in annotations only: importing the runtime would load the flows and the store
+    from ivr.registration.categories import Category, InfoChoice
+    from ivr.runtime import Runtime
 
 PHRASE_GAP = Pause(120)  # between a stretch of text and a value
 DIGIT_GAP = Pause(250)  # between two digits read one by one
@@ -49,8 +54,11 @@ def prompt_pieces(catalog: Catalog, language: str, key: str, params: dict[str, o
     for stretch in template_pieces(catalog.texts[language][key]):
         if pieces:
             pieces.append(PHRASE_GAP)
-        pieces += [stretch] if stretch is not None else value_pieces(catalog, language, params[next(values)])
-    return pieces + [END_GAP]
+        if stretch is None:
+            pieces += value_pieces(catalog, language, params[next(values)])
+        else:
+            pieces.append(stretch)
+    return [*pieces, END_GAP]
 
 
 def spoken_keys(catalog: Catalog) -> list[str]:
@@ -66,7 +74,9 @@ def texts_to_render(catalog: Catalog, values: list[object]) -> dict[str, list[st
     """Return, per language, every text to render: the prompts' stretches and the known values."""
     found: dict[str, list[str]] = {}
     for language in catalog_languages(catalog):
-        texts = [piece for key in spoken_keys(catalog) for piece in template_pieces(catalog.texts[language][key])]
+        texts: list[str | Pause | None] = [
+            piece for key in spoken_keys(catalog) for piece in template_pieces(catalog.texts[language][key])
+        ]
         texts += [piece for value in values for piece in value_pieces(catalog, language, value)]
         found[language] = [text for text in dict.fromkeys(texts) if isinstance(text, str) and text]
     return found
@@ -76,9 +86,9 @@ def catalog_languages(catalog: Catalog) -> list[str]:
     return list(catalog.texts)
 
 
-def known_values(rt) -> list[object]:
+def known_values(rt: Runtime) -> list[object]:
     """Return the values prompts can say that are known in advance: categories, their dates, the hours."""
-    groups = [*rt.categories.categories.values(), *rt.categories.info_choices]
+    groups: list[Category | InfoChoice] = [*rt.categories.categories.values(), *rt.categories.info_choices]
     values: list[object] = [
         v for g in groups for v in (Localized.of(g.label), Month(g.contributions_due), Day(g.coverage_starts))
     ]

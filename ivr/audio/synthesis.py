@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
+from typing import Any, cast
 
 from ivr.settings import PROJECT_DIR
 from ivr.speech.catalog import LANGUAGES, META_FILE, PROMPTS_DIR
@@ -40,9 +41,9 @@ class VoiceSettings:
 
 def voice_settings(directory: Path = PROMPTS_DIR) -> dict[str, VoiceSettings]:
     """Return each language's engine voice, from prompts/<lang>/_voice.yaml."""
-    found = {}
+    found: dict[str, VoiceSettings] = {}
     for language in LANGUAGES:
-        meta = read_yaml(directory / language / META_FILE)
+        meta = cast("dict[str, Any]", read_yaml(directory / language / META_FILE))  # the voice's settings
         found[language] = VoiceSettings(voice=str(meta["audio_voice"]), rate=int(meta["audio_rate"]))
     return found
 
@@ -77,10 +78,10 @@ def engine_id() -> str:
 class Synthesizer:
     """One worker process, one request at a time; restarted after a failure or a hang."""
 
-    def __init__(self, timeout: float = RENDER_TIMEOUT):
+    def __init__(self, timeout: float = RENDER_TIMEOUT) -> None:
         self.timeout = timeout
         self._lock = threading.Lock()
-        self._process: subprocess.Popen | None = None
+        self._process: subprocess.Popen[str] | None = None
         self._owner = os.getpid()
 
     def render(self, text: str, voice: VoiceSettings, path: Path) -> None:
@@ -88,11 +89,13 @@ class Synthesizer:
         request = json.dumps({"text": text, "voice": voice.voice, "rate": voice.rate, "path": str(path)})
         with self._lock:
             process = self._worker()
+            requests, answers = process.stdin, process.stdout
+            assert requests is not None and answers is not None  # the worker is started with both pipes
             try:
-                process.stdin.write(request + "\n")
-                process.stdin.flush()
-                ready, _, _ = select.select([process.stdout], [], [], self.timeout)
-                line = process.stdout.readline() if ready else ""
+                requests.write(request + "\n")
+                requests.flush()
+                ready, _, _ = select.select([answers], [], [], self.timeout)
+                line = answers.readline() if ready else ""
             except OSError as error:
                 line = ""
                 reason = f"worker unreachable ({error})"
@@ -118,7 +121,7 @@ class Synthesizer:
         with self._lock:
             self._stop()
 
-    def _worker(self) -> subprocess.Popen:
+    def _worker(self) -> subprocess.Popen[str]:
         if self._owner != os.getpid():  # forked: the worker's pipes belong to the parent process
             self._process, self._owner = None, os.getpid()
         if self._process is None or self._process.poll() is not None:

@@ -10,6 +10,7 @@ import sys
 import wave
 from array import array
 from functools import lru_cache
+from types import ModuleType
 
 RATE = 8000
 SAMPLE_WIDTH = 2
@@ -101,12 +102,13 @@ def resample(samples: array, rate: int) -> array:
 
 
 @lru_cache(maxsize=1)
-def resampler():
+def resampler() -> tuple[ModuleType, ModuleType]:
     """Return numpy and soxr, imported on first use.
 
     Only the synthesis worker resamples (and whoever joins WAVs of other rates): a web process joins
     8 kHz files and never loads them (about 20 MiB more per process, and numpy's BLAS threads).
     """
+    # Imported here, not at the top, on purpose: see above (tests/unit/test_telephone_wav.py checks it).
     import numpy
     import soxr
 

@@ -1,7 +1,8 @@
 """Synthesis worker: espeak-ng through pyttsx3's public API, in its own process, one JSON request a line.
 
-Run as `python -m ivr.audio.worker` (importing ivr builds nothing, so it starts quickly). espeak-ng keeps process-wide state and is not thread-safe: one process doing one
-request at a time, which its parent can kill when it hangs, keeps the web process safe.
+Run as `python -m ivr.audio.worker` (importing ivr builds nothing, so it starts quickly). espeak-ng keeps
+process-wide state and is not thread-safe: one process doing one request at a time, which its parent can
+kill when it hangs, keeps the web process safe.
 
 pyttsx3's espeak driver (2.99), as it behaves, and what this worker does about it:
 - `save_to_file` writes a mono 16-bit WAV labelled 22 050 Hz, espeak-ng's rate for its own voices
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from typing import Any
 
 import pyttsx3
 
@@ -44,7 +46,7 @@ class SpeechError(Exception):
 class Speech:
     """pyttsx3's espeak-ng engine: a text in, a WAV file at espeak-ng's own rate out."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._engine = pyttsx3.init("espeak")
         self._finished = threading.Event()
         self._completed = False
@@ -53,11 +55,11 @@ class Speech:
         self._engine.connect("error", self._on_error)
         self._engine.runAndWait()  # until a first run, pyttsx3 only queues what it is told
 
-    def _on_finished(self, name, completed) -> None:  # called on espeak-ng's thread
+    def _on_finished(self, name: str | None, completed: bool) -> None:  # called on espeak-ng's thread
         self._completed = completed
         self._finished.set()
 
-    def _on_error(self, name, exception) -> None:
+    def _on_error(self, name: str | None, exception: Exception) -> None:
         self._errors.append(exception)
 
     def save(self, text: str, voice: str, rate: int, path: str) -> None:
@@ -96,7 +98,7 @@ class Speech:
         return self._completed
 
 
-def synthesize_speech(speech: Speech, request: dict, scratch: str) -> bytes:
+def synthesize_speech(speech: Speech, request: dict[str, Any], scratch: str) -> bytes:
     """Synthesize a request's text, again if the engine once handed back no sound."""
     if not request["text"].strip():
         return wav.to_wav(wav.silence(0))
@@ -109,7 +111,7 @@ def synthesize_speech(speech: Speech, request: dict, scratch: str) -> bytes:
     raise RuntimeError(f"no sound after {ATTEMPTS} attempts")
 
 
-def render(speech: Speech, request: dict) -> None:
+def render(speech: Speech, request: dict[str, Any]) -> None:
     """Write the telephone WAV of a request's text at its path, through a scratch file beside it."""
     folder = os.path.dirname(request["path"]) or "."
     os.makedirs(folder, exist_ok=True)
@@ -138,13 +140,14 @@ def write_atomically(path: str, data: bytes) -> None:
 
 def main() -> None:
     answers = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
-    sys.stdout = open(os.devnull, "w")  # nothing the engine prints ("Audio saved to") may mix with the answers
+    # Nothing the engine prints ("Audio saved to") may mix with the answers; open while the process lives.
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115
     speech = Speech()
     wav.resampler()  # numpy and soxr loaded now, not while the first text waits
     for line in sys.stdin:
         try:
             render(speech, json.loads(line))
-            answer = {"ok": True}
+            answer: dict[str, object] = {"ok": True}
         except Exception as error:  # reported to the parent, which decides
             answer = {"ok": False, "error": f"{type(error).__name__}: {error}"}
         answers.write(json.dumps(answer) + "\n")
