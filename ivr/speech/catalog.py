@@ -5,6 +5,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 from ivr.settings import PROJECT_DIR
 from ivr.yamlfiles import read_yaml
@@ -45,13 +46,13 @@ class Catalog:
         voices: dict[str, Voice] = {}
         for language in LANGUAGES:
             folder = directory / language
-            meta = read_yaml(folder / META_FILE)
+            meta = cast("dict[str, Any]", read_yaml(folder / META_FILE))  # a mapping of the voice's settings
             voices[language] = Voice(language=meta["say_language"], voice=meta["say_voice"])
             texts[language] = {}
             for path in sorted(folder.glob("*.yaml")):
                 if path.name == META_FILE:
                     continue
-                for key, text in (read_yaml(path) or {}).items():
+                for key, text in cast("dict[str, Any]", read_yaml(path) or {}).items():  # key: text
                     if key in texts[language]:
                         raise CatalogError(f"{language}: key {key} defined twice ({path.name})")
                     texts[language][key] = str(text)

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from ivr import hours
 from ivr.speech.values import ClockTime, DaysAndHours, Schedule, Word
 
 
-def opening_hours(settings) -> hours.OpeningHours:
+def opening_hours(settings: Mapping[str, Any]) -> hours.OpeningHours:
     return hours.parse(settings["ADVISOR_HOURS"], settings["IVR_TIMEZONE"], settings.get("ADVISOR_CLOSED_DATES", ""))
 
 
-def hours_words(found: hours.OpeningHours, utc_now: datetime | None = None) -> dict:
+def hours_words(found: hours.OpeningHours, utc_now: datetime | None = None) -> dict[str, object]:
     """Return the opening hours as values prompts can say, and why advisors do not answer at a moment."""
     return {
         "today": Word(closed_reason(found, utc_now)),
