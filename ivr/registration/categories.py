@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any, cast
 
 from ivr.settings import DATA_DIR
 from ivr.speech.catalog import LANGUAGES
@@ -87,7 +88,7 @@ class CategoryTable:
 
 def load_categories(path: Path = CATEGORIES_FILE) -> CategoryTable:
     """Load and check the categories file."""
-    data = read_yaml(path) or {}
+    data = cast("dict[str, Any]", read_yaml(path) or {})  # the file is a mapping; its values are checked below
     raw_categories = data.get("categories") or {}
     missing = sorted(set(CATEGORY_CODES) - set(raw_categories))
     extra = sorted(set(raw_categories) - set(CATEGORY_CODES))

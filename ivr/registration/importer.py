@@ -11,9 +11,10 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol, TextIO
+from types import TracebackType
+from typing import Protocol, TextIO, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -136,6 +137,7 @@ def import_liaison_list(
                 if reasons:
                     report.errors.append(RowError(line, "; ".join(reasons)))
                     continue
+                assert values is not None  # a row without faults has its values
                 seen[key] = line
                 chunk.add(line, values)
                 if len(chunk.rows) >= size:
@@ -215,12 +217,11 @@ class _RowChecker:
         category = category.strip().lower()
         if category not in self.codes:
             reasons.append(self._unknown_category(fields[4]))
+        e164: str | None = None
         if mobile and not mobile.isspace():
-            mobile = parse_moroccan_mobile(mobile)
-            if mobile is None:
+            e164 = parse_moroccan_mobile(mobile)
+            if e164 is None:
                 reasons.append("mobile is not a Moroccan mobile number (06... or 07...)")
-        else:
-            mobile = None
         last_name = _text("last name", last_name, reasons)
         first_name = _text("first name", first_name, reasons)
         source = _text("source", source, reasons)
@@ -233,7 +234,7 @@ class _RowChecker:
         cin_digits_key = people.cin_digits_key(self.secret, people.cin_digits(cin))
         return (
             identity,
-            (cin_key, cin_digits_key, birth_date_key, last_name, first_name, category, mobile, source),
+            (cin_key, cin_digits_key, birth_date_key, last_name, first_name, category, e164, source),
             reasons,
         )
 
@@ -267,7 +268,7 @@ class _RowChecker:
 def _control_characters(fields: list[str]) -> list[str]:
     """Name each column holding a control character, and the character (never the value)."""
     reasons = []
-    for column, text in zip(COLUMNS, fields):
+    for column, text in zip(COLUMNS, fields, strict=True):
         found = CONTROL.search(text)
         if found:
             reasons.append(f"{column} holds a control character (U+{ord(found.group()):04X})")
@@ -287,12 +288,12 @@ def _text(label: str, text: str, reasons: list[str]) -> str:
 class _Chunk:
     """Checked rows to store in one transaction, and the file lines they come from."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.rows: list[tuple] = []
-        self.first_line: int | None = None
+        self.first_line = 0  # the line of the first row (0 while there is none)
 
     def add(self, line: int, values: tuple) -> None:
-        if self.first_line is None:
+        if not self.rows:
             self.first_line = line
         self.rows.append(values)
 
@@ -349,7 +350,9 @@ class _ChunkWriter:
     def __enter__(self) -> _ChunkWriter:
         return self
 
-    def __exit__(self, kind, error, traceback) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.thread.shutdown(wait=True)
 
 
@@ -357,7 +360,7 @@ def _store(runtime: ImportContext, chunk: list[tuple]) -> tuple[int, int, int]:
     """Insert or update one chunk of checked rows in one transaction; return (inserted, updated, unchanged)."""
     now = runtime.now()
     with runtime.store.transaction() as session:
-        if session.bind.dialect.name == "postgresql":
+        if session.get_bind().dialect.name == "postgresql":
             inserted, updated = _merge_with_copy(session, chunk, now)
         else:
             inserted, updated = _merge_by_lookup(session, chunk, now)
@@ -368,6 +371,7 @@ def _merge_with_copy(session: Session, chunk: list[tuple], now: datetime) -> tup
     """COPY the chunk into a staging table and merge it with one statement (PostgreSQL)."""
     connection = session.connection()
     driver = connection.connection.driver_connection
+    assert driver is not None  # a connection in use holds the driver's own
     try:
         with driver.cursor() as cursor:
             cursor.execute(f"SET LOCAL statement_timeout = {MERGE_TIMEOUT_MS}")
@@ -390,7 +394,7 @@ def _merge_with_copy(session: Session, chunk: list[tuple], now: datetime) -> tup
 
 def _merge_by_lookup(session: Session, chunk: list[tuple], now: datetime) -> tuple[int, int]:
     """Look the chunk's people up with one query, then insert the new and update the changed (SQLite)."""
-    table = PreRegistration.__table__
+    table = cast(Table, PreRegistration.__table__)  # a declarative model's table is a Table
     query = select(table.c.cin_key, table.c.id, *(table.c[name] for name in STORED)).where(
         table.c.cin_key.in_([row[0] for row in chunk])
     )
@@ -399,9 +403,9 @@ def _merge_by_lookup(session: Session, chunk: list[tuple], now: datetime) -> tup
     for row in chunk:
         found = existing.get(row[0])
         if found is None:
-            inserts.append({**dict(zip(STAGED, row)), "imported_at": now, "updated_at": now})
+            inserts.append({**dict(zip(STAGED, row, strict=True)), "imported_at": now, "updated_at": now})
         elif tuple(found[1:]) != row[1:]:
-            updates.append({"row_id": found[0], **dict(zip(STORED, row[1:])), "updated_at": now})
+            updates.append({"row_id": found[0], **dict(zip(STORED, row[1:], strict=True)), "updated_at": now})
     if inserts:
         session.execute(insert(table), inserts)
     if updates:

@@ -49,9 +49,9 @@ def record_failure(db: Session, cin_digits_key: str, from_number: str, call_sid:
     db.flush()
     locked = False
     for kind, key in (("cin", cin_digits_key), ("caller", from_number)):
-        failures = db.scalar(
+        failures = db.execute(
             select(func.count()).select_from(FailedCheck).where(COLUMNS[kind] == key, FailedCheck.at > now - WINDOW)
-        )
+        ).scalar_one()
         if failures >= LIMITS[kind]:
             if not is_locked(db, kind, key, now):
                 db.add(Lockout(kind=kind, key=key, locked_until=now + LOCK_FOR, created_at=now))

@@ -12,11 +12,23 @@ KEYPAD_MOBILE = re.compile(r"^0[67][0-9]{8}$")
 # Digits and the usual separators only: phonenumbers would otherwise read letters as keypad digits.
 WRITTEN_NUMBER = re.compile(r"^\+?[\d\s().\-/]+$")
 SEPARATORS = re.compile(r"[\s().\-/]")
+
+
+def _moroccan_mobile_pattern() -> str:
+    """Return phonenumbers' pattern of Moroccan mobiles' national numbers (its metadata has one)."""
+    region = PhoneMetadata.metadata_for_region("MA")
+    mobile = region.mobile if region is not None else None
+    pattern = mobile.national_number_pattern if mobile is not None else None
+    if pattern is None:
+        raise RuntimeError("phonenumbers knows no range of Moroccan mobiles")
+    return pattern
+
+
 # The forms liaison lists use: 06…, +2126…, 002126…, 2126…, +212 (0)6…
 USUAL_FORM = re.compile(r"^(?:\+212|00212|212)?0?([67][0-9]{8})$")
 # phonenumbers' own ranges of Moroccan mobiles, matched directly: a full parse is too slow for
 # a million-row import.
-MOBILE_RANGES = re.compile(PhoneMetadata.metadata_for_region("MA").mobile.national_number_pattern)
+MOBILE_RANGES = re.compile(_moroccan_mobile_pattern())
 
 
 def parse_moroccan_mobile(text: str) -> str | None:

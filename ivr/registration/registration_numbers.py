@@ -43,6 +43,7 @@ def allocate(db: Session) -> str:
     if taken is None:  # the store's first registration: no counter row yet
         ensure_counter(db)
         taken = _take(db)
+        assert taken is not None  # ensure_counter made the row, or another transaction did
     if taken > LAST:
         raise RuntimeError("registration numbers exhausted")
     base = f"{taken:08d}"
