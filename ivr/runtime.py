@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from ivr.clock import utc_now
 from ivr.flows.loader import FlowBook
 from ivr.registration.categories import CategoryTable
+from ivr.settings import Settings
 from ivr.speech.catalog import Catalog
 from ivr.store.db import Store
 
@@ -22,7 +23,7 @@ EXTENSION_KEY = "ivr"
 class Runtime:
     """The services' dependencies, built once per process by the app factory."""
 
-    settings: dict[str, Any] = field(repr=False)
+    settings: Settings = field(repr=False)  # the app's config: ivr/settings.py defines and reads its keys
     store: Store = field(repr=False)
     secret: bytes = field(repr=False)
     catalog: Catalog = field(repr=False)

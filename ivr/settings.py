@@ -1,11 +1,18 @@
-"""Settings read from the environment, with safe defaults for a local run."""
+"""Settings read from the environment, with safe defaults for a local run.
+
+This module is the one place settings are defined (DEFAULTS) and read (from_environment). The app's
+config is the settings: the runtime holds it (ivr.runtime.Runtime.settings), and the services read it
+there, never through Flask's current_app.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from ivr import hours
 
@@ -17,7 +24,11 @@ DATA_DIR = PROJECT_DIR / "data"
 DEMO_ACCOUNT_SID = "AC" + "0" * 32
 DEMO_AUTH_TOKEN = "demo-auth-token-not-for-production"
 
-DEFAULTS: dict[str, object] = {
+# What the services are handed: the app's config (a Flask Config), or a plain dict in tests and tools.
+# Keys are DEFAULTS' (strings, IVR_MAX_STEPS_PER_CALL an int), plus the tests' own (TESTING, CLOCK...).
+Settings: TypeAlias = Mapping[str, Any]
+
+DEFAULTS: dict[str, str | int] = {
     "DATABASE_URL": f"sqlite:///{DATA_DIR / 'ivr.sqlite3'}",
     "TWILIO_ACCOUNT_SID": DEMO_ACCOUNT_SID,
     "TWILIO_AUTH_TOKEN": DEMO_AUTH_TOKEN,
@@ -30,6 +41,8 @@ DEFAULTS: dict[str, object] = {
     # Other dates advisors do not answer, e.g. "2026-12-31,2027-01-02" (local dates, comma-separated).
     "ADVISOR_CLOSED_DATES": "",
     "IVR_TIMEZONE": "Africa/Casablanca",
+    # The public address Twilio reaches this server at ("https://ivr.example.ma", with a path if any): see
+    # public_base_url. Empty: action URLs stay relative, <Play> URLs are built on the request's own root.
     "PUBLIC_BASE_URL": "",
     "IVR_PROMPT_MODE": "say",
     # Where `flask prompts render` writes the prompts' audio, and /audio/ serves it from (play mode).
@@ -39,12 +52,15 @@ DEFAULTS: dict[str, object] = {
     # "thread": a sender thread in each web process drains the SMS outbox; "off": something else does.
     "IVR_SMS_SENDER": "thread",
     "IVR_MAX_STEPS_PER_CALL": 120,
+    # The proxies whose X-Forwarded-For (and, for gunicorn, X-Forwarded-Proto) are believed; gunicorn.conf.py
+    # reads the same variable.
+    "FORWARDED_ALLOW_IPS": "127.0.0.1",
 }
 
 
-def from_environment(environ: os._Environ | dict = os.environ) -> dict[str, object]:
+def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """Return the settings, environment over defaults."""
-    settings = dict(DEFAULTS)
+    settings: dict[str, Any] = dict(DEFAULTS)
     for name, default in DEFAULTS.items():
         if name in environ and environ[name] != "":
             settings[name] = type(default)(environ[name]) if isinstance(default, int) else environ[name]
@@ -67,7 +83,17 @@ def local_secret_key(path: Path = DATA_DIR / "secret.key") -> str:
     return path.read_text().strip()
 
 
-def check(settings: dict) -> None:
+def public_base_url(settings: Settings, request_root: str = "") -> str:
+    """Return the base of the URLs Twilio is given, without a trailing slash.
+
+    PUBLIC_BASE_URL when set; else request_root, the root of the request being answered (a web view's
+    Flask `request.url_root`), which the caller passes only where a URL must be absolute (<Play>); else ''
+    (URLs relative to the request Twilio made).
+    """
+    return str(settings.get("PUBLIC_BASE_URL") or request_root).rstrip("/")
+
+
+def check(settings: Settings) -> None:
     """Refuse settings that would fail mid-call; warn about demo values."""
     hours.parse(str(settings["ADVISOR_HOURS"]), str(settings["IVR_TIMEZONE"]), str(settings["ADVISOR_CLOSED_DATES"]))
     if settings["IVR_PROMPT_MODE"] not in ("say", "play"):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
-import os
 
-from flask import current_app, request
+from flask import request
+
+from ivr.runtime import current_runtime
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TRUSTED_PROXIES = "127.0.0.1"  # gunicorn's default, as gunicorn.conf.py reads FORWARDED_ALLOW_IPS
+DEFAULT_TRUSTED_PROXIES = "127.0.0.1"  # gunicorn's default (and the setting's, ivr/settings.py)
 
 
 def client_address() -> str:
@@ -37,11 +38,7 @@ def _trusted_proxy(peer: str) -> bool:
     """Tell whether the peer is a proxy whose X-Forwarded-For gunicorn's settings would believe."""
     if not _is_address(peer):
         return True  # a Unix socket: only local processes reach it
-    allowed = str(
-        current_app.config.get("FORWARDED_ALLOW_IPS")
-        or os.environ.get("FORWARDED_ALLOW_IPS")
-        or DEFAULT_TRUSTED_PROXIES
-    )
+    allowed = str(current_runtime().settings.get("FORWARDED_ALLOW_IPS") or DEFAULT_TRUSTED_PROXIES)
     if "*" in (entry.strip() for entry in allowed.split(",")):
         return True
     address = ipaddress.ip_address(peer)
