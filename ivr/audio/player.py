@@ -6,12 +6,11 @@ import logging
 import time
 from pathlib import Path
 
-from flask import has_request_context, request
-
 from ivr.audio.library import ON_DEMAND_WAIT, AudioLibrary
 from ivr.audio.pieces import prompt_pieces
 from ivr.audio.synthesis import Synthesizer, unavailable_reason, voice_settings
 from ivr.runtime import Runtime
+from ivr.settings import Settings
 from ivr.speech.catalog import Catalog
 
 log = logging.getLogger(__name__)
@@ -44,7 +43,7 @@ class Player:
             return None
 
 
-def start_library(settings: dict) -> AudioLibrary | None:
+def start_library(settings: Settings) -> AudioLibrary | None:
     """Return the audio library in play mode, or None (saying why, once) when prompts are said."""
     if settings["IVR_PROMPT_MODE"] != "play":
         return None
@@ -63,12 +62,10 @@ def start_library(settings: dict) -> AudioLibrary | None:
     return AudioLibrary(directory, voices, Synthesizer())
 
 
-def player_for(rt: Runtime) -> Player | None:
-    """Return the player of this request, or None in say mode or without a base URL for absolute URLs."""
+def player_for(rt: Runtime, base_url: str) -> Player | None:
+    """Return a player whose URLs start with base_url (absolute: ivr.settings.public_base_url given the
+    request's root), or None in say mode or without a base URL."""
     library = rt.extras.get("audio")
     if library is None:
         return None
-    base_url = str(rt.settings.get("PUBLIC_BASE_URL") or "")
-    if not base_url and has_request_context():
-        base_url = request.url_root
     return Player(library, rt.catalog, base_url) if base_url else None

@@ -1,4 +1,9 @@
-"""Service layer for calls: every entry point (webhooks, simulator, agents) takes a call step here."""
+"""Service layer for calls: every entry point (webhooks, simulator, agents) takes a call step here.
+
+The entry points take request_root, the root URL of the webhook being answered (Flask's
+`request.url_root`, passed by the view): <Play> URLs must be absolute, and without PUBLIC_BASE_URL they
+are built on it (ivr.settings.public_base_url). Nothing here reads Flask's request.
+"""
 
 from __future__ import annotations
 
@@ -15,16 +20,16 @@ from ivr.audio.player import player_for
 from ivr.callflow import engine, twiml_writer
 from ivr.callflow.engine import Prompt, Reply, StepContext
 from ivr.runtime import Runtime
+from ivr.settings import public_base_url
 from ivr.speech.catalog import LANGUAGES
 from ivr.speech.opening_hours import hours_words, opening_hours
-from ivr.store.models import CallEvent, CallSession
+from ivr.store.models import NUMBER_LENGTH, CallEvent, CallSession
 
 log = logging.getLogger(__name__)
 ENDING_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 STEP_PATH = "/voice/step"
 RESUME_PATH = "/voice/resume"  # where an agent's transfer sends a live call
 RESUME_SLOT = "agent_transfer_seq"  # the step an agent's transfer prepared
-NUMBER_LENGTH = CallSession.__table__.c.from_number.type.length
 
 
 class BadCallRequest(Exception):
@@ -52,23 +57,32 @@ def caller_key(from_number: str) -> str:
     return "~" + hashlib.sha256(from_number.encode()).hexdigest()[: NUMBER_LENGTH - 1]
 
 
-def start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str) -> str:
+def answer_again(call: CallSession | None) -> str:
+    """Return the TwiML a call's last step answered (every stored session has one)."""
+    if call is None or call.last_response is None:
+        raise BadCallRequest("no answer stored for this call")
+    return call.last_response
+
+
+def start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, *, request_root: str) -> str:
     """Open a call's session and return its first TwiML; a repeated webhook gets the same answer."""
     if not call_sid:
         raise BadCallRequest("no CallSid")
     try:
-        return _start_call(rt, call_sid, caller_key(from_number or "anonymous"), (to_number or "")[:NUMBER_LENGTH])
+        return _start_call(
+            rt, call_sid, caller_key(from_number or "anonymous"), (to_number or "")[:NUMBER_LENGTH], request_root
+        )
     except IntegrityError:  # the same call started by a concurrent duplicate webhook
         with rt.store.transaction() as db:
-            return lock_call(db, call_sid).last_response
+            return answer_again(lock_call(db, call_sid))
 
 
-def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str) -> str:
+def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, request_root: str) -> str:
     with rt.store.transaction() as db:
         existing = lock_call(db, call_sid)
         if existing is not None:
             log.info("call %s: repeated incoming webhook, answered as before", call_sid)
-            return existing.last_response
+            return answer_again(existing)
         now = rt.now()
         call = CallSession(
             call_sid=call_sid,
@@ -88,10 +102,10 @@ def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str) ->
         db.add(call)
         db.flush()
         ctx = StepContext(rt=rt, db=db, call=call, seq=0)
-        return finish_step(ctx, engine.begin(ctx), "incoming")
+        return finish_step(ctx, engine.begin(ctx), "incoming", request_root)
 
 
-def continue_call(rt: Runtime, call_sid: str, seq: int | None, event: CallerEvent) -> str:
+def continue_call(rt: Runtime, call_sid: str, seq: int | None, event: CallerEvent, *, request_root: str) -> str:
     """Take one step of a call; a repeated or stale webhook gets the last answer again, with no effect."""
 
     def answer(ctx: StepContext) -> Reply:
@@ -99,10 +113,10 @@ def continue_call(rt: Runtime, call_sid: str, seq: int | None, event: CallerEven
             return engine.transfer(ctx, "call_too_long")
         return engine.answer(ctx, event.digits, event.dial_status)
 
-    return _take_step(rt, call_sid, seq, f"step:{seq}", answer)
+    return _take_step(rt, call_sid, seq, f"step:{seq}", request_root, answer)
 
 
-def resume_call(rt: Runtime, call_sid: str, seq: int | None) -> str:
+def resume_call(rt: Runtime, call_sid: str, seq: int | None, *, request_root: str) -> str:
     """Start the state an agent sent a call to; a repeated or stale webhook gets the last answer again."""
 
     def start(ctx: StepContext) -> Reply:
@@ -112,7 +126,7 @@ def resume_call(rt: Runtime, call_sid: str, seq: int | None) -> str:
     def prepared(call: CallSession) -> bool:
         return (call.slots or {}).get(RESUME_SLOT) == seq
 
-    return _take_step(rt, call_sid, seq, f"agent:{seq}", start, prepared)
+    return _take_step(rt, call_sid, seq, f"agent:{seq}", request_root, start, prepared)
 
 
 def _take_step(
@@ -120,6 +134,7 @@ def _take_step(
     call_sid: str,
     seq: int | None,
     request_key: str,
+    request_root: str,
     take: Callable[[StepContext], Reply],
     expected: Callable[[CallSession], bool] = lambda call: True,
 ) -> str:
@@ -132,19 +147,19 @@ def _take_step(
             raise BadCallRequest(f"unknown call {call_sid}")
         if seq != call.seq or call.status != "active" or not expected(call):
             log.info("call %s: step %s answered again (call is at step %s, %s)", call_sid, seq, call.seq, call.status)
-            return call.last_response
+            return answer_again(call)
         ctx = StepContext(rt=rt, db=db, call=call, seq=seq)
         # The call's row changes at every state passed through: written once, when the step commits,
         # not before each query of the flow's actions (those that insert rows flush them themselves).
         with db.no_autoflush:
             reply = take(ctx)
-        xml = finish_step(ctx, reply, request_key)
+        xml = finish_step(ctx, reply, request_key, request_root)
     for callback in ctx.after_commit:
         callback()
     return xml
 
 
-def finish_step(ctx: StepContext, reply: Reply, request_key: str) -> str:
+def finish_step(ctx: StepContext, reply: Reply, request_key: str, request_root: str) -> str:
     """Render the reply, keep it for repeated webhooks, and append the step to the audit trail."""
     call, rt = ctx.call, ctx.rt
     call.seq = ctx.seq + 1
@@ -152,9 +167,9 @@ def finish_step(ctx: StepContext, reply: Reply, request_key: str) -> str:
         reply,
         rt.catalog,
         languages_of(call),
-        f"{base_url(rt)}{STEP_PATH}?seq={call.seq}",
+        f"{public_base_url(rt.settings)}{STEP_PATH}?seq={call.seq}",  # relative without PUBLIC_BASE_URL
         rt.settings["ADVISOR_NUMBER"],
-        player=player_for(rt),
+        player=player_for(rt, public_base_url(rt.settings, request_root)),
     )
     call.last_request_key, call.last_response, call.updated_at = request_key, xml, rt.now()
     detail = {**ctx.trail, "said": [p.key for p in reply.prompts], "then": reply.then}
@@ -193,11 +208,12 @@ def end_call(rt: Runtime, call_sid: str, status: str) -> bool:
         return True
 
 
-def fault_answer(rt: Runtime) -> str:
+def fault_answer(rt: Runtime, *, request_root: str) -> str:
     """Return the apology TwiML for a fault; it needs no database."""
     hours = opening_hours(rt.settings)
     closed = None if hours.is_open(rt.now()) else [Prompt("advisor.closed", hours_words(hours, rt.now()))]
-    return twiml_writer.fault(rt.catalog, list(LANGUAGES), rt.settings["ADVISOR_NUMBER"], closed, player=player_for(rt))
+    player = player_for(rt, public_base_url(rt.settings, request_root))
+    return twiml_writer.fault(rt.catalog, list(LANGUAGES), rt.settings["ADVISOR_NUMBER"], closed, player=player)
 
 
 def languages_of(call: CallSession) -> list[str]:
@@ -219,5 +235,8 @@ def language_order(db: Session, from_number: str) -> list[str]:
 
 
 def base_url(rt: Runtime) -> str:
-    """Return the public base of action URLs ('' keeps them relative to the request)."""
-    return str(rt.settings.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    """Return the public base of action URLs ('' keeps them relative to the request).
+
+    Kept for ivr/agents/transfers.py until it calls ivr.settings.public_base_url itself.
+    """
+    return public_base_url(rt.settings)

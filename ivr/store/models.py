@@ -107,6 +107,10 @@ class SmsOutbox(Base):
     sent_at: Mapped[datetime | None]
 
 
+# A call's numbers: E.164 fits; a longer SIP address is kept as a digest (ivr/callflow/service.py caller_key).
+NUMBER_LENGTH = 32
+
+
 class CallSession(Base):
     """One call: where it stands in the flows, and everything needed to take its next step."""
 
@@ -114,8 +118,8 @@ class CallSession(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
-    from_number: Mapped[str] = mapped_column(String(32), index=True)
-    to_number: Mapped[str] = mapped_column(String(32))
+    from_number: Mapped[str] = mapped_column(String(NUMBER_LENGTH), index=True)
+    to_number: Mapped[str] = mapped_column(String(NUMBER_LENGTH))
     language: Mapped[str | None] = mapped_column(String(2))
     flow: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(60))

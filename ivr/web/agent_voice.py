@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint, Response, request
 
 from ivr.callflow.service import RESUME_PATH, resume_call
 from ivr.runtime import current_runtime
@@ -15,6 +15,6 @@ bp = Blueprint("agent_voice", __name__)
 @bp.post(RESUME_PATH)
 @require_twilio_signature
 @apologise_on_fault
-def resume():
+def resume() -> Response:
     call_sid, seq = request.form.get("CallSid", ""), request.args.get("seq", type=int)
-    return twiml_response(resume_call(current_runtime(), call_sid, seq))
+    return twiml_response(resume_call(current_runtime(), call_sid, seq, request_root=request.url_root))

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
+from typing import ParamSpec
 
 from flask import Flask, Response, abort, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ivr.callflow import service
@@ -14,18 +17,20 @@ from ivr.runtime import current_runtime
 log = logging.getLogger(__name__)
 # A Twilio webhook is a few KB, an agent's form (token, CSRF token, CIN) less: no request needs more.
 MAX_BODY_BYTES = 64 * 1024
+P = ParamSpec("P")
+View = Callable[P, ResponseReturnValue]
 
 
 def twiml_response(xml: str) -> Response:
     return Response(xml, mimetype="text/xml")
 
 
-def guarded(answer_on_fault):
+def guarded(answer_on_fault: Callable[[], ResponseReturnValue]) -> Callable[[View[P]], View[P]]:
     """Log any fault of a webhook and answer Twilio with answer_on_fault() instead of a 500."""
 
-    def decorate(view):
+    def decorate(view: View[P]) -> View[P]:
         @functools.wraps(view)
-        def run(*args, **kwargs):
+        def run(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             try:
                 return view(*args, **kwargs)
             except HTTPException:
@@ -45,7 +50,9 @@ def guarded(answer_on_fault):
 
 
 # A voice step: the caller hears an apology and is offered the advisor.
-apologise_on_fault = guarded(lambda: twiml_response(service.fault_answer(current_runtime())))
+apologise_on_fault = guarded(
+    lambda: twiml_response(service.fault_answer(current_runtime(), request_root=request.url_root))
+)
 # A status callback: Twilio does not retry it and needs no body; the fault is in the log.
 acknowledge_on_fault = guarded(lambda: ("", 204))
 
@@ -55,7 +62,7 @@ def limit_request_bodies(app: Flask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
 
     @app.before_request
-    def refuse_a_large_body():
+    def refuse_a_large_body() -> None:
         # First of the hooks, on every route (even one that never reads its body): nothing else to wait for.
         limit = request.max_content_length or MAX_BODY_BYTES
         if request.content_length is not None:

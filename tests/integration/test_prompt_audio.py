@@ -87,7 +87,9 @@ def test_a_prompt_whose_audio_is_not_ready_in_time_is_said_and_played_once_rende
     assert "<Say" in xml and "<Play>" not in xml
     assert library.ready("fr", [rt.catalog.text("fr", "common.goodbye")], wait=60)
     with play_app.test_request_context():
-        xml = twiml_writer.render(reply, rt.catalog, ["fr"], "/voice/step", "+212520194040", player=player_for(rt))
+        xml = twiml_writer.render(
+            reply, rt.catalog, ["fr"], "/voice/step", "+212520194040", player=player_for(rt, "http://localhost/")
+        )
     assert "<Play>http://localhost/audio/" in xml and "<Say" not in xml
 
 
