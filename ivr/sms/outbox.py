@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 import requests
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Update, func, select, update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
@@ -19,6 +20,7 @@ from urllib3.exceptions import NewConnectionError
 
 from ivr.registration.credentials import generate_password, hash_password
 from ivr.runtime import Runtime
+from ivr.settings import Settings, public_base_url
 from ivr.sms.encoding import sms_segments
 from ivr.speech.catalog import LANGUAGES, Catalog
 from ivr.store.models import Credential, Registration, SmsOutbox
@@ -77,7 +79,7 @@ def request_credentials(
             SmsOutbox.created_at > now - DELIVERY_WINDOW,
         )
     )
-    if recent >= DELIVERIES_PER_WINDOW:
+    if (recent or 0) >= DELIVERIES_PER_WINDOW:
         log.info("credentials SMS refused for registration %s: %s already in 24 h", registration.id, recent)
         return "limit_reached"
     row = SmsOutbox(
@@ -96,9 +98,9 @@ def request_credentials(
     return "queued"
 
 
-def status_callback_url(settings) -> str | None:
+def status_callback_url(settings: Settings) -> str | None:
     """Return the URL Twilio should report delivery to, when the public base URL is known."""
-    base = (settings.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    base = public_base_url(settings)
     return f"{base}/sms/status" if base else None
 
 
@@ -134,7 +136,8 @@ def _give_up_interrupted(runtime: Runtime) -> None:
             select(SmsOutbox.id).where(SmsOutbox.status == "sending", SmsOutbox.updated_at < now - INTERRUPTED_AFTER)
         ).all()
         for outbox_id in ids:
-            given_up = session.execute(
+            given_up = _changed_rows(
+                session,
                 update(SmsOutbox)
                 .where(SmsOutbox.id == outbox_id, SmsOutbox.status == "sending")
                 .values(
@@ -143,9 +146,9 @@ def _give_up_interrupted(runtime: Runtime) -> None:
                     updated_at=now,
                     error_message="the sender stopped while sending; not re-sent",
                 )
-                .execution_options(synchronize_session=False)
+                .execution_options(synchronize_session=False),
             )
-            if given_up.rowcount == 1:
+            if given_up == 1:
                 log.warning("sms %s: interrupted while sending, marked unknown", outbox_id)
 
 
@@ -165,21 +168,28 @@ def _claim_next(runtime: Runtime) -> int | None:
         )
         if outbox_id is None:
             return None
-        claimed = session.execute(
+        claimed = _changed_rows(
+            session,
             update(SmsOutbox)
             .where(SmsOutbox.id == outbox_id, SmsOutbox.status == "pending")
             .values(status="sending", updated_at=runtime.now())
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session=False),
         )
-        return outbox_id if claimed.rowcount == 1 else None
+        return outbox_id if claimed == 1 else None
+
+
+def _changed_rows(session: Session, statement: Update) -> int:
+    """Run an UPDATE and return how many rows it changed."""
+    # Session.execute is typed as returning any Result; an UPDATE's is a CursorResult, which has rowcount.
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
 
 
 def _send_claimed(runtime: Runtime, catalog: Catalog, client: Client, outbox_id: int) -> bool:
     """Send one claimed row with a new password; store its hash only once Twilio accepted it."""
     with runtime.store.transaction() as session:
-        row = session.get(SmsOutbox, outbox_id)
+        row = session.get_one(SmsOutbox, outbox_id)
         to, language, registration_id = row.to_number, row.language, row.registration_id
-        number = session.get(Registration, registration_id).number
+        number = session.get_one(Registration, registration_id).number
     password = generate_password()
     password_hash = hash_password(password)
     try:
@@ -229,7 +239,7 @@ def _never_connected(error: requests.RequestException) -> bool:
 def _finish(runtime: Runtime, outbox_id: int, to: str, status: str, code: str, message: str) -> bool:
     """Record a send that did not go through; the previous password stays valid."""
     with runtime.store.transaction() as session:
-        row = session.get(SmsOutbox, outbox_id)
+        row = session.get_one(SmsOutbox, outbox_id)
         row.status, row.error_code, row.error_message = status, code[:20], message[:500]
         row.updated_at = runtime.now()
     log.warning("sms %s to %s: %s (error %s)", outbox_id, _tail(to), status, code)
@@ -251,7 +261,7 @@ def _store_sent(runtime: Runtime, outbox_id: int, registration_id: int, password
                 registration_id=registration_id, password_hash=password_hash, created_at=now, outbox_id=outbox_id
             )
         )
-        row = session.get(SmsOutbox, outbox_id)
+        row = session.get_one(SmsOutbox, outbox_id)
         row.status, row.message_sid, row.sent_at, row.updated_at = "sent", message_sid, now, now
 
 

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Callable
+from typing import Any, ParamSpec
 
 from flask import (
     Blueprint,
@@ -27,16 +29,20 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from ivr.agents import accounts, sessions, transfers
 from ivr.agents.accounts import AgentError
 from ivr.agents.context import advisor_calls
 from ivr.agents.refusals import TooManyRefusals, authenticate_from
-from ivr.runtime import current_runtime
+from ivr.runtime import Runtime, current_runtime
+from ivr.settings import public_base_url
 from ivr.web.agent_api import PRIVATE_HEADERS, http_status
 from ivr.web.clients import client_address, request_route
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
 bp = Blueprint("agent_console", __name__, url_prefix="/agent")
 
 LANGUAGE_NAMES = {"ar": "Arabic (العربية)", "fr": "French (français)"}
@@ -71,13 +77,13 @@ class SecureOverHttps(SecureCookieSessionInterface):
         return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
 
 
-def configure_sessions(app: Flask, secret: bytes) -> None:
+def configure_sessions(app: Flask, runtime: Runtime) -> None:
     """Sign the console's session cookie with a key derived from the app's secret (unless one is set);
     the cookie is not sent cross-site, and only over HTTPS when the request came over it or the public URL is."""
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = hmac.new(secret, b"agent console sessions", hashlib.sha256).hexdigest()
+        app.config["SECRET_KEY"] = hmac.new(runtime.secret, b"agent console sessions", hashlib.sha256).hexdigest()
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
-    if str(app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
+    if public_base_url(runtime.settings).startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     app.session_interface = SecureOverHttps()
 
@@ -90,7 +96,7 @@ def csrf_token() -> str:
 
 
 @bp.before_request
-def check_csrf():
+def check_csrf() -> None:
     """Refuse any console POST whose form does not carry this session's CSRF token."""
     if request.method != "POST":
         return None
@@ -102,22 +108,22 @@ def check_csrf():
 
 
 @bp.after_request
-def protect(response):
+def protect(response: Response) -> Response:
     """Forbid caching, framing and content sniffing of every console answer."""
     response.headers.update(CONSOLE_HEADERS)
     return response
 
 
 @bp.app_context_processor
-def console_helpers():
+def console_helpers() -> dict[str, Any]:
     return {"csrf_token": csrf_token, "language_names": LANGUAGE_NAMES, "target_names": TARGET_NAMES}
 
 
-def signed_in(view):
+def signed_in(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     """Let only a live session of an agent who is still active through; the agent is in g.agent."""
 
     @functools.wraps(view)
-    def checked(*args, **kwargs):
+    def checked(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         key = session.get("console")
         try:
             g.agent = sessions.resume_session(current_runtime(), key)
@@ -134,12 +140,12 @@ def signed_in(view):
 
 
 @bp.get("/")
-def home():
+def home() -> Response:
     return redirect(url_for("agent_console.console"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("agent/login.html")
     try:
@@ -158,7 +164,7 @@ def login():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> Response:
     sessions.end_session(current_runtime(), session.get("console"))
     session.clear()
     return redirect(url_for("agent_console.login"), 303)
@@ -166,7 +172,7 @@ def logout():
 
 @bp.get("/console")
 @signed_in
-def console():
+def console() -> str:
     return render_template(
         "agent/calls.html",
         agent=g.agent,
@@ -178,7 +184,7 @@ def console():
 
 @bp.post("/console/calls/<call_sid>/transfer")
 @signed_in
-def transfer(call_sid: str):
+def transfer(call_sid: str) -> Response:
     form = request.form
     try:
         done = transfers.transfer_call(

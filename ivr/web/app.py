@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 
@@ -14,6 +16,7 @@ from ivr.flows.loader import FlowBook
 from ivr.registration.categories import load_categories
 from ivr.runtime import EXTENSION_KEY, Runtime
 from ivr.sensitive import install_log_redaction
+from ivr.settings import Settings
 from ivr.sms.sender import start_sender
 from ivr.speech.catalog import Catalog
 from ivr.store.db import Store
@@ -23,7 +26,7 @@ from ivr.web.guards import limit_request_bodies
 log = logging.getLogger(__name__)
 
 
-def create_web_app(test_config: dict | None = None) -> Flask:
+def create_web_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web app: settings (defaults, environment, test overrides), runtime, blueprints."""
     app = Flask(__name__)
     app.config.from_mapping(settings_module.from_environment())
@@ -44,10 +47,10 @@ def create_web_app(test_config: dict | None = None) -> Flask:
         agent_console.bp,
     ):
         app.register_blueprint(blueprint)
-    agent_console.configure_sessions(app, runtime.secret)
+    agent_console.configure_sessions(app, runtime)
 
     @app.before_request
-    def migrate_once_the_database_answers():
+    def migrate_once_the_database_answers() -> None:
         # A process started while the database was unreachable answers with apologies meanwhile.
         try:
             runtime.store.upgrade_schema_when_reachable()
@@ -55,7 +58,7 @@ def create_web_app(test_config: dict | None = None) -> Flask:
             log.exception("the schema could not be upgraded")
 
     @app.before_request
-    def start_sms_sender():
+    def start_sms_sender() -> None:
         # Started by the first request, not by the factory: CLI commands need no sender, and
         # threads do not survive a server's fork into worker processes.
         if "sms_sender" not in runtime.extras:
@@ -74,7 +77,7 @@ def configure_logging() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-def build_runtime(config: dict) -> Runtime:
+def build_runtime(config: Settings) -> Runtime:
     """Open the store, load and check the flows and prompts, and start the audio library."""
     secret = config["IVR_SECRET_KEY"] or settings_module.local_secret_key()
     store = Store(config["DATABASE_URL"])

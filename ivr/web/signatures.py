@@ -4,29 +4,36 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
+from typing import ParamSpec
 
-from flask import abort, current_app, request
+from flask import abort, request
+from flask.typing import ResponseReturnValue
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
+from ivr.runtime import current_runtime
+from ivr.settings import public_base_url
+
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
 
 
 def public_url() -> str:
     """Return the URL Twilio called: PUBLIC_BASE_URL replaces scheme and host behind a proxy."""
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    base = public_base_url(current_runtime().settings)
     if not base:
         return request.url
     path = request.full_path if request.query_string else request.path
     return base + path
 
 
-def repeated_with_different_values(params: MultiDict) -> list[str]:
+def repeated_with_different_values(params: MultiDict[str, str]) -> list[str]:
     """Return the names of the parameters given more than once with different values."""
     return sorted(name for name in params if len(set(params.getlist(name))) > 1)
 
 
-def require_twilio_signature(view):
+def require_twilio_signature(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     """Refuse with 403 any request whose signature does not match TWILIO_AUTH_TOKEN.
 
     Every value of every parameter is signed, as Twilio signs them. A signed request that still
@@ -35,8 +42,8 @@ def require_twilio_signature(view):
     """
 
     @functools.wraps(view)
-    def checked(*args, **kwargs):
-        validator = RequestValidator(current_app.config["TWILIO_AUTH_TOKEN"])
+    def checked(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
+        validator = RequestValidator(current_runtime().settings["TWILIO_AUTH_TOKEN"])
         signature = request.headers.get("X-Twilio-Signature", "")
         if not validator.validate(public_url(), request.form, signature):
             log.warning("refused a webhook with a bad signature on %s", request.path)
