@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+from typing import NoReturn
 
 REDACTED = "‹redacted›"
 
@@ -33,7 +34,7 @@ class Sensitive:
     def __hash__(self) -> int:
         return hash((self.kind, self._value))
 
-    def __reduce__(self):
+    def __reduce__(self) -> NoReturn:
         raise TypeError("Sensitive values are not to be pickled")
 
 
@@ -66,7 +67,7 @@ class RedactingFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, dict):
-            record.args = redact(record.args)
+            record.args = {key: redact(item) for key, item in record.args.items()}
         elif record.args:
             record.args = tuple(redact(arg) for arg in record.args)
         if isinstance(record.msg, Sensitive):

@@ -47,7 +47,7 @@ def resume_session(rt: Runtime, key: str | None) -> AgentIdentity:
         ).first()
         if found is None or found.ended_at is not None:
             raise SessionEnded("Your session has ended: sign in again.")
-        agent, now = db.get(Agent, found.agent_id), rt.now()
+        agent, now = db.get_one(Agent, found.agent_id), rt.now()
         reason = end_reason(found, agent, now)
         if reason is None:
             found.last_seen_at = now

@@ -9,13 +9,17 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ivr.store.schema import upgrade
+
+if TYPE_CHECKING:
+    import psycopg
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +56,7 @@ def make_engine(url: str) -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         dbapi_connection.isolation_level = None  # let the "begin" hook below open transactions
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT * 1000}")
@@ -61,7 +65,7 @@ def make_engine(url: str) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(connection):
+    def _on_begin(connection: Connection) -> None:
         # A read-then-write transaction must hold the write lock from the start, or two
         # webhooks of one call could both read the same step (SQLite has no SELECT FOR UPDATE).
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -69,7 +73,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _replace_if_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+def _replace_if_closed_by_server(dbapi_connection: psycopg.Connection[Any], _record: object, _proxy: object) -> None:
     """Refuse a pooled connection the server has closed (restart, network cut), so the pool opens a new one.
 
     An idle connection has nothing to read unless its server hung up: one poll of its socket tells,

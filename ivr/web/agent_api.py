@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
+from typing import ParamSpec
 
 from flask import Blueprint, g, jsonify, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from ivr.agents import transfers
-from ivr.agents.accounts import AgentDisabled, AgentError, BadToken
+from ivr.agents.accounts import AgentDisabled, AgentError, AgentIdentity, BadToken
 from ivr.agents.context import UnknownCall, advisor_calls, call_context
 from ivr.agents.refusals import TooManyRefusals, authenticate_from
 from ivr.agents.sessions import SessionEnded
@@ -30,6 +34,7 @@ from ivr.runtime import current_runtime
 from ivr.web.clients import client_address, request_route
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
 bp = Blueprint("agent_api", __name__, url_prefix="/agent")
 
 HTTP_STATUS = {
@@ -53,7 +58,7 @@ def http_status(error: AgentError) -> int:
     return HTTP_STATUS.get(type(error), 400)
 
 
-def error_answer(error: AgentError):
+def error_answer(error: AgentError) -> Response:
     response = jsonify(error=error.code, message=str(error))
     response.status_code = http_status(error)
     if isinstance(error, BadToken):
@@ -64,26 +69,26 @@ def error_answer(error: AgentError):
 
 
 @bp.after_request
-def protect(response):
+def protect(response: Response) -> Response:
     """Forbid caching and content sniffing of every API answer."""
     response.headers.update(PRIVATE_HEADERS)
     return response
 
 
 @bp.errorhandler(Exception)
-def unexpected(error: Exception):
+def unexpected(error: Exception) -> ResponseReturnValue:
     """Answer an HTTP error or an unexpected failure in JSON, without the failure's details."""
     if isinstance(error, HTTPException):
-        return jsonify(error="http_error", message=error.name), error.code
-    log.exception("agent API: %s %s failed", request.method, request.path)
+        return jsonify(error="http_error", message=error.name), error.code or 500
+    log.error("agent API: %s %s failed", request.method, request.path, exc_info=error)
     return jsonify(error="internal_error", message="The server failed to do this; check the call and retry."), 500
 
 
-def bearer_agent(view):
+def bearer_agent(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
     """Let only an active agent's `Authorization: Bearer <token>` through; the agent is in g.agent."""
 
     @functools.wraps(view)
-    def checked(*args, **kwargs):
+    def checked(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
         try:
             g.agent = _agent_of_request()
             return view(*args, **kwargs)
@@ -93,7 +98,7 @@ def bearer_agent(view):
     return checked
 
 
-def _agent_of_request():
+def _agent_of_request() -> AgentIdentity:
     """Return the agent of the request's bearer token, if the client's address may still try tokens."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip() if scheme.lower() == "bearer" else ""
@@ -107,19 +112,19 @@ def _agent_of_request():
 
 @bp.get("/calls")
 @bearer_agent
-def list_calls():
+def list_calls() -> Response:
     return jsonify(calls=advisor_calls(current_runtime(), g.agent))
 
 
 @bp.get("/calls/<call_sid>")
 @bearer_agent
-def show_call(call_sid: str):
+def show_call(call_sid: str) -> Response:
     return jsonify(call_context(current_runtime(), g.agent, call_sid))
 
 
 @bp.post("/calls/<call_sid>/transfer")
 @bearer_agent
-def transfer(call_sid: str):
+def transfer(call_sid: str) -> Response:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadTransfer('a JSON object is expected: {"target": ..., "language": ..., "cin": ...}')

@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 
 @health.get("/health")
-def check():
+def check() -> tuple[dict[str, str], int]:
     store = current_runtime().store
     try:
         store.ping()

@@ -15,7 +15,7 @@ sms_webhooks = Blueprint("sms_webhooks", __name__)
 @sms_webhooks.post("/sms/status")
 @require_twilio_signature
 @acknowledge_on_fault
-def sms_status():
+def sms_status() -> tuple[str, int]:
     """Record a delivery report; Twilio needs no more than an empty answer."""
     message_sid = request.form.get("MessageSid", "")
     status = request.form.get("MessageStatus", "")
