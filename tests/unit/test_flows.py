@@ -105,7 +105,7 @@ def test_a_prompt_placeholder_nothing_provides_is_refused(flows_copy, catalog):
 def test_a_prompt_missing_in_one_language_is_refused(tmp_path):
     shutil.copytree(PROMPTS_DIR, tmp_path / "prompts")
     (tmp_path / "prompts" / "fr" / "extra.yaml").write_text("menu.extra: Bonjour\n", encoding="utf-8")
-    with pytest.raises(CatalogError, match="menu.extra"):
+    with pytest.raises(CatalogError, match=r"menu\.extra"):
         Catalog.load(tmp_path / "prompts")
 
 
@@ -115,3 +115,28 @@ def test_translations_with_different_placeholders_are_refused(tmp_path):
     (tmp_path / "prompts" / "ar" / "extra.yaml").write_text("x.extra: '{numero}'\n", encoding="utf-8")
     with pytest.raises(CatalogError, match="placeholders differ"):
         Catalog.load(tmp_path / "prompts")
+
+
+def test_a_states_own_requirements_add_to_its_flows(flows_copy):
+    edit(flows_copy, "completion", lambda states: states["already_complete"].update(requires=["registration"]))
+    book = FlowBook.load(flows_copy)
+    assert book["completion.already_complete"].requires == {"person", "registration"}
+    assert book["completion.check_mobile"].requires == {"person"} and book["menu.choose"].requires == set()
+
+
+def test_what_agents_may_do_is_read_from_the_declarations():
+    book = FlowBook.load()
+    assert sorted(book.agent_targets) == [
+        "category.confirm",
+        "completion.already_complete",
+        "completion.check_mobile",
+        "credentials.deliver",
+        "identity.check_caller",
+        "info.choose",
+        "language.welcome",
+        "menu.choose",
+    ]
+    assert book.flow_targets["completion"] == "completion.check_mobile"
+    assert (book.start, book.advisor, book.queue) == ("language.welcome", "advisor.transfer", "advisor.connect")
+    assert book.reason_text("category_disputed") == "the caller disputes the declared category"
+    assert book.reason_text("category_disputed", "fr") == "l'appelant conteste la catégorie déclarée"
