@@ -102,6 +102,8 @@ def read_source(path: Path) -> tuple[Source, list[str]]:
         return Source(path, None, None), [f"{shown}:1: not YAML: {error}"]
     finally:
         loader.dispose()
+    if root is None:
+        return Source(path, None, None), [f"{shown}:1: empty: nothing is declared"]
     return Source(path, data, root), [f"{shown}:{line}: {why}" for line, why in repeated_keys(root)]
 
 
@@ -373,7 +375,7 @@ class Flow:
     """One flow's declarations: its well-formed states, and the names of all it declares (to resolve targets)."""
 
     name: str
-    read: bool = True  # False when the file is not YAML: what it declares is unknown, not missing
+    read: bool = True  # False when its states could not be read: what it declares is unknown, not missing
     requires: list[str] = field(default_factory=list)
     agent_targets: list[AgentTarget] = field(default_factory=list)
     states: dict[str, Any] = field(default_factory=dict)  # name -> Menu, Entry, Say, Action, Dial or End
@@ -487,6 +489,8 @@ def validate_flow(source: Source) -> tuple[Flow, list[str]]:
                 f" a flow's file is named after it ({header.flow}.yaml)"
             )
     states = source.data.get("states") if isinstance(source.data, dict) else None
+    # Without a mapping of states, what the flow declares is unknown: names into it are not told as leading nowhere.
+    flow.read = isinstance(states, dict)
     for name, spec in states.items() if isinstance(states, dict) else ():
         if not isinstance(name, str):
             continue  # the header's problem
@@ -623,7 +627,7 @@ def reference_problems(found: Declarations, names: Names | None = None, catalog:
     declared = {
         f"{flow}.{name}": kind for flow, found_flow in found.flows.items() for name, kind in found_flow.declared.items()
     }
-    # A file that is not YAML declares what it declares: names into it are not told as leading nowhere.
+    # A flow whose states could not be read declares what it declares: names into it do not lead nowhere.
     declared = DeclaredStates(declared, {flow for flow, found_flow in found.flows.items() if not found_flow.read})
     reasons = set(found.book.transfer_reasons) if found.book else None
     for flow, found_flow in found.flows.items():

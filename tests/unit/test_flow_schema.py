@@ -287,6 +287,18 @@ def test_a_file_that_is_not_yaml_is_refused_at_its_line(flows):
     assert len(found) == 1 and found[0].startswith(f"{flows / 'info.yaml'}:") and "not YAML" in found[0]
 
 
+def test_an_empty_flow_file_is_refused_and_what_leads_into_it_is_not_told_twice(flows):
+    (flows / "info.yaml").write_text("# nothing yet\n", encoding="utf-8")
+    assert problems(flows) == [f"{flows / 'info.yaml'}:1: empty: nothing is declared"]
+
+
+def test_a_file_that_is_not_a_mapping_is_refused(flows):
+    (flows / "info.yaml").write_text("- choose\n", encoding="utf-8")
+    assert problems(flows) == [
+        f"{flows / 'info.yaml'}:1: input should be a valid dictionary or instance of FlowFile, not ['choose']"
+    ]
+
+
 def test_a_prompt_missing_from_the_catalog_is_refused_where_it_is_named(flows, catalog):
     edit(flows, "menu.yaml", "ask: menu.choose", "ask: menu.chose")
     assert problems(flows, catalog) == [
