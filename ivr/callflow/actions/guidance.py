@@ -10,7 +10,7 @@ from ivr.speech.opening_hours import hours_words, opening_hours
 from ivr.speech.values import Day, Localized, Month
 
 
-@params("info_dates", names={"choice", "due_month", "coverage_date"})
+@params("info_dates", names={"choice", "due_month", "coverage_date"}, reads={"info_choice"})
 def info_dates(ctx: StepContext) -> dict[str, Any]:
     """Return the dates of the information menu's chosen group of categories."""
     choice = ctx.rt.categories.info_choice(ctx.slot("info_choice"))

@@ -46,13 +46,13 @@ def caller_lockout(ctx: StepContext) -> str:
     return "locked" if lockouts.is_locked(ctx.db, "caller", ctx.call.from_number, ctx.now) else "clear"
 
 
-@action("cin_lockout", outcomes={"clear", "locked"})
+@action("cin_lockout", outcomes={"clear", "locked"}, reads={"cin"})
 def cin_lockout(ctx: StepContext) -> str:
     """Keep a CIN with too many failed checks out of the identity check."""
     return "locked" if lockouts.is_locked(ctx.db, "cin", ctx.slot("cin"), ctx.now) else "clear"
 
 
-@action("verify_identity", outcomes={"verified", "mismatch", "third_mismatch", "locked"})
+@action("verify_identity", outcomes={"verified", "mismatch", "third_mismatch", "locked"}, reads={"cin", "birth_date"})
 def verify_identity(ctx: StepContext) -> str:
     """Match CIN digits and birth date against one pre-registration unless locked out; count a failure otherwise."""
     cin_key, born_key = ctx.slot("cin"), ctx.slot("birth_date")
@@ -78,7 +78,11 @@ def verify_identity(ctx: StepContext) -> str:
     return "third_mismatch" if ctx.call.failed_checks >= MAX_FAILED_CHECKS_PER_CALL else "mismatch"
 
 
-@action("route_verified_caller", outcomes={"confirm_category", "already_complete", "resend", "not_yet_complete"})
+@action(
+    "route_verified_caller",
+    outcomes={"confirm_category", "already_complete", "resend", "not_yet_complete"},
+    reads={"intent": {"complete", "resend"}},
+)
 def route_verified_caller(ctx: StepContext) -> str:
     """Send a verified caller on by what they asked for and whether they are already registered."""
     registered = ctx.db.scalar(

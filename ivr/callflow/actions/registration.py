@@ -69,12 +69,12 @@ def typed_mobile(ctx: StepContext, digits: str) -> str | None:
     return mobile_from_keypad(digits)
 
 
-@params("typed_mobile", names={"last_four"})
+@params("typed_mobile", names={"last_four"}, reads={"typed_mobile"})
 def typed_mobile_params(ctx: StepContext) -> dict[str, Any]:
     return {"last_four": DigitString(last_four(ctx.slot("typed_mobile")))}
 
 
-@action("complete_registration", outcomes={"completed", "already_complete"})
+@action("complete_registration", outcomes={"completed", "already_complete"}, reads={"typed_mobile"})
 def complete_registration(ctx: StepContext) -> str:
     """Assign a registration number, once: the pre-registration row lock orders racing calls."""
     person = pre_registration(ctx, lock=True)
