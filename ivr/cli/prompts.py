@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 import yaml
-from flask import current_app
 from flask.cli import AppGroup
 
 from ivr.audio.library import AudioLibrary, sweep_leftovers
@@ -47,7 +46,7 @@ def render_command(audio_dir: Path | None, jobs: int) -> None:
         click.echo(f"cannot render the prompts: {reason} (apt-get install espeak-ng)", err=True)
         click.get_current_context().exit(EXIT_NO_ENGINE)
     rt = current_runtime()
-    directory = audio_dir or Path(current_app.config["IVR_AUDIO_DIR"])
+    directory = audio_dir or Path(current_runtime().settings["IVR_AUDIO_DIR"])
     todo = [
         (language, text) for language, texts in texts_to_render(rt.catalog, known_values(rt)).items() for text in texts
     ]

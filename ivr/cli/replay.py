@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import with_appcontext
 
 from ivr.cli.caller import record
@@ -97,7 +96,9 @@ def _run(
         raise click.ClickException(str(error)) from error
     target = None
     if base_url:
-        target = RemoteTarget(base_url, auth_token or current_app.config["TWILIO_AUTH_TOKEN"], sms_url, catalog=catalog)
+        target = RemoteTarget(
+            base_url, auth_token or current_runtime().settings["TWILIO_AUTH_TOKEN"], sms_url, catalog=catalog
+        )
     if callers:
         _load(scenarios, target, callers, concurrency, first_person)
     else:
