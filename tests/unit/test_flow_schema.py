@@ -6,13 +6,11 @@ from dataclasses import replace
 import pytest
 
 import ivr.callflow.actions  # noqa: F401  (registers the names the flows use)
-from ivr.flows import registry, schema
+from ivr.flows import schema
 from ivr.settings import PROJECT_DIR
 from ivr.speech.catalog import Catalog
 
 SHIPPED = PROJECT_DIR / "flows"
-# The actions and params say which slots they read (ivr/flows/registry.py `reads=`); until they do, none is checked.
-slots_declared = pytest.mark.skipif(not registry.SLOTS, reason="no action or params says yet which slots it reads")
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +55,6 @@ def test_a_misspelt_input_key_is_refused_with_its_file_and_line(flows):
     ]
 
 
-@slots_declared
 def test_a_slot_no_action_reads_is_refused(flows):
     edit(flows, "menu.yaml", "set: {intent: complete}", "set: {intnet: complete}")
     assert problems(flows) == [
@@ -66,7 +63,6 @@ def test_a_slot_no_action_reads_is_refused(flows):
     ]
 
 
-@slots_declared
 def test_a_slot_set_to_a_value_its_reader_does_not_know_is_refused(flows):
     edit(flows, "menu.yaml", "set: {intent: resend}", "set: {intent: resent}")
     assert problems(flows) == [
