@@ -19,11 +19,12 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from ivr.agents.accounts import AgentError, AgentIdentity, audit, record
 from ivr.agents.context import UnknownCall, in_queue
-from ivr.callflow.service import RESUME_PATH, RESUME_SLOT, base_url, lock_call
+from ivr.callflow.service import RESUME_PATH, RESUME_SLOT, lock_call
 from ivr.flows.loader import FlowBook
 from ivr.registration import people
 from ivr.runtime import Runtime
 from ivr.sensitive import Sensitive
+from ivr.settings import public_base_url
 from ivr.speech.catalog import LANGUAGES
 from ivr.store.models import CallEvent, PreRegistration, Registration
 from ivr.twilio_rest import close_client, make_client
@@ -182,11 +183,11 @@ def _transfer(
 def redirect_base(rt: Runtime, request_root: str) -> str:
     """Return where Twilio reaches the resume webhook: PUBLIC_BASE_URL, or the agent's request's own base
     when that is this machine (a demo)."""
-    if base_url(rt):
-        return base_url(rt)
+    if public_base_url(rt.settings):
+        return public_base_url(rt.settings)
     # The Host header is the sender's to choose: trusted, it would send a live call to another server.
     if urlsplit(request_root).hostname in LOCAL_HOSTS:
-        return request_root.rstrip("/")
+        return public_base_url(rt.settings, request_root)
     raise NotConfigured("transfers need PUBLIC_BASE_URL, the public address Twilio reaches this server at")
 
 

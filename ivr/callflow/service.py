@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ivr.audio.player import player_for
 from ivr.callflow import engine, twiml_writer
 from ivr.callflow.engine import Prompt, Reply, StepContext
+from ivr.flows.registry import CALL_TOO_LONG
 from ivr.runtime import Runtime
 from ivr.settings import public_base_url
 from ivr.speech.catalog import LANGUAGES
@@ -84,12 +85,13 @@ def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, re
             log.info("call %s: repeated incoming webhook, answered as before", call_sid)
             return answer_again(existing)
         now = rt.now()
+        start_flow, start_state = rt.flows.start.split(".", 1)
         call = CallSession(
             call_sid=call_sid,
             from_number=from_number,
             to_number=to_number,
-            flow="language",
-            state="welcome",
+            flow=start_flow,
+            state=start_state,
             seq=1,
             misses=0,
             failed_checks=0,
@@ -109,8 +111,8 @@ def continue_call(rt: Runtime, call_sid: str, seq: int | None, event: CallerEven
     """Take one step of a call; a repeated or stale webhook gets the last answer again, with no effect."""
 
     def answer(ctx: StepContext) -> Reply:
-        if ctx.call.seq > int(rt.settings["IVR_MAX_STEPS_PER_CALL"]) and ctx.call.flow != "advisor":
-            return engine.transfer(ctx, "call_too_long")
+        if ctx.call.seq > int(rt.settings["IVR_MAX_STEPS_PER_CALL"]) and ctx.call.flow != rt.flows.advisor_flow:
+            return engine.transfer(ctx, CALL_TOO_LONG)
         return engine.answer(ctx, event.digits, event.dial_status)
 
     return _take_step(rt, call_sid, seq, f"step:{seq}", request_root, answer)
@@ -232,11 +234,3 @@ def language_order(db: Session, from_number: str) -> list[str]:
         .limit(1)
     )
     return [last, *(lang for lang in LANGUAGES if lang != last)] if last else list(LANGUAGES)
-
-
-def base_url(rt: Runtime) -> str:
-    """Return the public base of action URLs ('' keeps them relative to the request).
-
-    Kept for ivr/agents/transfers.py until it calls ivr.settings.public_base_url itself.
-    """
-    return public_base_url(rt.settings)

@@ -97,13 +97,3 @@ def validator(name: str, sensitive: bool = False) -> Callable[[F], F]:
         return check
 
     return register
-
-
-def __getattr__(name: str) -> Any:
-    # TRANSFER_REASONS is flows/_book.yaml's now; kept here, read from there, for the scenario files' check
-    # (ivr/simulator/scenario.py) until it asks ivr.flows.loader.transfer_reasons() itself.
-    if name == "TRANSFER_REASONS":
-        from ivr.flows.loader import transfer_reasons
-
-        return transfer_reasons()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from ivr.flows.registry import TRANSFER_REASONS
+from ivr.flows.loader import transfer_reasons
 from ivr.simulator import testdata
 from ivr.speech.catalog import LANGUAGES, Catalog
 
@@ -252,9 +252,9 @@ class _Reader:
         if (
             not isinstance(argument, dict)
             or set(argument) - {"reason"}
-            or argument.get("reason") not in TRANSFER_REASONS
+            or argument.get("reason") not in transfer_reasons()
         ):
-            self.fail(line, f"expect_transfer takes reason: one of {', '.join(sorted(TRANSFER_REASONS))}")
+            self.fail(line, f"expect_transfer takes reason: one of {', '.join(sorted(transfer_reasons()))}")
         return dict(argument)
 
     def step_wait(self, line: int, argument: Any) -> None:

@@ -46,16 +46,6 @@ P = ParamSpec("P")
 bp = Blueprint("agent_console", __name__, url_prefix="/agent")
 
 LANGUAGE_NAMES = {"ar": "Arabic (العربية)", "fr": "French (français)"}
-TARGET_NAMES = {
-    "category.confirm": "confirm the declared category",
-    "completion.already_complete": "already registered: offer the credentials",
-    "completion.check_mobile": "confirm the mobile and complete the registration",
-    "credentials.deliver": "send the credentials by SMS",
-    "identity.check_caller": "identity check (CIN digits, birth date)",
-    "info.choose": "a category's dates (information only)",
-    "language.welcome": "start again from the greeting",
-    "menu.choose": "main menu",
-}
 CONSOLE_HEADERS = {
     **PRIVATE_HEADERS,
     "X-Frame-Options": "DENY",
@@ -116,7 +106,11 @@ def protect(response: Response) -> Response:
 
 @bp.app_context_processor
 def console_helpers() -> dict[str, Any]:
-    return {"csrf_token": csrf_token, "language_names": LANGUAGE_NAMES, "target_names": TARGET_NAMES}
+    return {
+        "csrf_token": csrf_token,
+        "language_names": LANGUAGE_NAMES,
+        "target_names": transfers.target_names(current_runtime().flows),
+    }
 
 
 def signed_in(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:

@@ -12,13 +12,11 @@ import ivr.callflow.actions  # noqa: F401  (registers the actions the flows name
 from ivr import settings as settings_module
 from ivr.audio.player import start_library
 from ivr.callflow import checks
-from ivr.flows.loader import FlowBook
 from ivr.registration.categories import load_categories
 from ivr.runtime import EXTENSION_KEY, Runtime
 from ivr.sensitive import install_log_redaction
 from ivr.settings import Settings
 from ivr.sms.sender import start_sender
-from ivr.speech.catalog import Catalog
 from ivr.store.db import Store
 from ivr.web import agent_api, agent_console, agent_voice, audio, health, sms_status, voice
 from ivr.web.guards import limit_request_bodies
@@ -82,9 +80,7 @@ def build_runtime(config: Settings) -> Runtime:
     secret = config["IVR_SECRET_KEY"] or settings_module.local_secret_key()
     store = Store(config["DATABASE_URL"])
     store.upgrade_schema_when_reachable()
-    catalog = Catalog.load()
-    flows = FlowBook.load()
-    checks.check(flows, catalog)
+    flows, catalog = checks.load_checked()  # what `flask flows check` prints is what refuses the start
     runtime = Runtime(
         settings=config, store=store, secret=secret.encode(), catalog=catalog, flows=flows, categories=load_categories()
     )

@@ -77,5 +77,5 @@ def test_every_problem_is_listed_at_once(prompts_copy, check):
 def test_the_flow_loader_refuses_an_unused_key_when_the_app_starts(prompts_copy):
     for language in ("ar", "fr"):
         prompts_copy[1](language, "calls.yaml", lambda texts: texts.update({"menu.forgotten": "…"}))
-    with pytest.raises(FlowError, match="menu.forgotten.*no flow, action or code uses it"):
+    with pytest.raises(FlowError, match=r"menu\.forgotten.*no flow, action or code uses it"):
         checks.check(FlowBook.load(), Catalog.load(prompts_copy[0]))
