@@ -8,7 +8,7 @@ from pathlib import Path
 from ivr import hours
 from ivr.flows.loader import FlowBook
 from ivr.flows.registry import ACTIONS
-from ivr.flows.schema import read_source, shown_path
+from ivr.flows.sources import read_source, shown_path
 from ivr.sms.outbox import CREDENTIALS_PROMPT
 from ivr.speech.catalog import LANGUAGES, Catalog, placeholders
 from ivr.speech.values import MINUTE_KEYS, OTHER_MINUTES_KEY

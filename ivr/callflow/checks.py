@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 
 from ivr.callflow import catalog_checks
-from ivr.flows import schema
+from ivr.flows import references, schema, sources
 from ivr.flows.loader import FLOWS_DIR, FlowBook, FlowError
 from ivr.speech.catalog import PROMPTS_DIR, Catalog, CatalogError
 
@@ -29,7 +29,7 @@ def problems(book: FlowBook, catalog: Catalog, prompts_dir: Path | None = PROMPT
     """Return every problem of a loaded book with a catalog (the catalog's `file:line` from prompts_dir)."""
     found: list[str] = []
     if book.declarations is not None:
-        found += schema.reference_problems(book.declarations, schema.Names.registered(), catalog)
+        found += references.reference_problems(book.declarations, references.Names.registered(), catalog)
     found += check_reachable(book)
     found += check_no_silent_loops(book)
     said_by_flows = {key for state in book.states.values() for key in state.prompt_keys()}
@@ -39,7 +39,7 @@ def problems(book: FlowBook, catalog: Catalog, prompts_dir: Path | None = PROMPT
         # A key a flow says but the catalog lacks is told where the flow says it.
         if not problem.endswith(tuple(f" {key}: said, but not in the catalog" for key in said_by_flows))
     ]
-    return schema.sort_problems(found)
+    return references.sort_problems(found)
 
 
 def load_checked(flows_dir: Path | None = None, prompts_dir: Path | None = None) -> tuple[FlowBook, Catalog]:
@@ -49,12 +49,12 @@ def load_checked(flows_dir: Path | None = None, prompts_dir: Path | None = None)
     try:
         catalog = Catalog.load(prompts_dir, check=False)
     except (OSError, yaml.YAMLError, CatalogError, KeyError, TypeError) as error:
-        raise FlowError([f"{schema.shown_path(prompts_dir)}:1: cannot read the prompts: {error}"]) from None
+        raise FlowError([f"{sources.shown_path(prompts_dir)}:1: cannot read the prompts: {error}"]) from None
     found = schema.read_declarations(flows_dir)
     if found.problems or found.book is None:
         # No book to walk: the well-formed states are still checked against the code and the catalog.
-        names = schema.Names.registered()
-        raise FlowError(schema.sort_problems(found.problems + schema.reference_problems(found, names, catalog)))
+        names = references.Names.registered()
+        raise FlowError(references.sort_problems(found.problems + references.reference_problems(found, names, catalog)))
     book = FlowBook.load(flows_dir)
     check(book, catalog, prompts_dir)
     return book, catalog

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ivr.flows import schema
+from ivr.flows import references, schema, sources
 from ivr.flows.schema import AgentTarget, Declarations, Texts
 from ivr.settings import PROJECT_DIR
 
@@ -141,7 +141,7 @@ class FlowBook:
         """Read flows/_book.yaml and every flows/<name>.yaml into one book; raise FlowError with every problem of
         their shape and of the names they give each other (the registry's and the catalog's are checks.py's)."""
         found = schema.read_declarations(directory)
-        problems = schema.sort_problems(found.problems + schema.reference_problems(found))
+        problems = references.sort_problems(found.problems + references.reference_problems(found))
         if problems or found.book is None:
             raise FlowError(problems)
         return cls.of(found)
@@ -150,7 +150,7 @@ class FlowBook:
     def of(cls, found: Declarations) -> FlowBook:
         """Turn checked declarations into a book."""
         if found.book is None:
-            raise FlowError([f"{schema.shown_path(found.directory / schema.BOOK_FILE)}:1: missing"])
+            raise FlowError([f"{sources.shown_path(found.directory / schema.BOOK_FILE)}:1: missing"])
         advisor = found.book.advisor.transfer
         states: dict[str, State] = {}
         agent_targets: dict[str, AgentTarget] = {}
@@ -228,6 +228,6 @@ def build_state(flow: str, name: str, declared: Any, advisor: str, requires: fro
 
 def transfer_reasons(directory: Path = FLOWS_DIR) -> frozenset[str]:
     """Return the transfer reasons flows/_book.yaml declares (none when it cannot be read: load() tells why)."""
-    source, _ = schema.read_source(directory / schema.BOOK_FILE)
+    source, _ = sources.read_source(directory / schema.BOOK_FILE)
     book, _ = schema.validate(source, schema.BookFile, source.data) if source.root is not None else (None, [])
     return frozenset(book.transfer_reasons) if book is not None else frozenset()

@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 
 import ivr.callflow.actions  # noqa: F401  (registers the names the flows use)
-from ivr.flows import schema
+from ivr.flows import references
 from ivr.settings import PROJECT_DIR
 from ivr.speech.catalog import Catalog
 
@@ -40,7 +40,7 @@ def line_of(folder, file, text, after=None):
 
 
 def problems(folder, catalog=None, names=None):
-    return schema.problems(folder, names or schema.Names.registered(), catalog)
+    return references.problems(folder, names or references.Names.registered(), catalog)
 
 
 def test_the_shipped_flows_have_no_problem(catalog):
@@ -337,12 +337,12 @@ def test_an_outcome_not_handled_or_not_given_is_refused(flows):
 
 def test_without_names_only_the_declarations_themselves_are_checked(flows):
     edit(flows, "identity.yaml", "action: verify_identity", "action: verify_identiti")
-    assert schema.problems(flows) == []
+    assert references.problems(flows) == []
 
 
 def test_slots_are_not_checked_when_the_code_declares_none(flows):
     edit(flows, "menu.yaml", "set: {intent: complete}", "set: {intnet: complete}")
-    assert problems(flows, names=replace(schema.Names.registered(), slots=None)) == []
+    assert problems(flows, names=replace(references.Names.registered(), slots=None)) == []
 
 
 def test_a_problem_names_a_file_within_the_working_directory_relative_to_it(flows, monkeypatch):
