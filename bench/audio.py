@@ -120,8 +120,8 @@ def measure_registration_numbers(section: Section, env: dict[str, str], count: i
     """Fetch the prompt saying new registration numbers from gunicorn's /audio/, then fetch them again."""
     from ivr.audio.player import Player
     from ivr.factory import create_app
-    from ivr.runtime import runtime_of
     from ivr.speech.say_text.values import DigitString
+    from ivr.web.extension import runtime_of
 
     draw = random.Random(7)
     numbers = [str(n) for n in draw.sample(range(10**8, 10**9), count)]
@@ -185,8 +185,8 @@ def measure_on_demand(section: Section, env: dict[str, str], count: int) -> None
     from ivr.audio.library import ON_DEMAND_WAIT
     from ivr.audio.player import Player
     from ivr.factory import create_app
-    from ivr.runtime import runtime_of
     from ivr.speech.say_text.values import Day, Localized, Month
+    from ivr.web.extension import runtime_of
 
     app = create_app(env)
     rt = runtime_of(app)

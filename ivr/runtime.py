@@ -7,16 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, current_app
-
 from ivr.clock import utc_now
 from ivr.flows.loader import FlowBook
 from ivr.registration.categories import CategoryTable
 from ivr.settings import Settings
 from ivr.speech.catalog import Catalog
 from ivr.store.db import Store
-
-EXTENSION_KEY = "ivr"
 
 
 @dataclass
@@ -35,14 +31,3 @@ class Runtime:
     def now(self) -> datetime:
         """Return the current UTC time (naive), from the injected clock."""
         return self.clock()
-
-
-def runtime_of(app: Flask) -> Runtime:
-    """Return the runtime the app factory built for an app."""
-    runtime: Runtime = app.extensions[EXTENSION_KEY]
-    return runtime
-
-
-def current_runtime() -> Runtime:
-    """Return the runtime of the app handling this request or command."""
-    return runtime_of(current_app)

@@ -8,10 +8,10 @@ import pytest
 
 from ivr.factory import create_app
 from ivr.registration.importer import import_liaison_list
-from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 from ivr.sms import outbox
+from ivr.web.extension import runtime_of
 from tests.databases import each_empty_database, migrated_template, store_url  # noqa: F401 (fixtures)
 from tests.fakes import FakeClock
 from tests.serving import serving

@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from ivr.agents import accounts as accounts
-from ivr.runtime import current_runtime
+from ivr.web.extension import current_runtime
 
 agents = AppGroup("agents", help="Create, disable and list the call-centre agents' accounts.")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from ivr.runtime import current_runtime
 from ivr.simulator.export import ExportError, export_call
+from ivr.web.extension import current_runtime
 
 calls = AppGroup("calls", help="Inspect the calls of the audit trail.")
 

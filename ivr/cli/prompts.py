@@ -17,8 +17,8 @@ from ivr.audio.pieces import known_values, texts_to_render
 from ivr.audio.synthesis import SynthesisError, Synthesizer, unavailable_reason, voice_settings
 from ivr.callflow import catalog_checks
 from ivr.flows.loader import FLOWS_DIR, FlowBook, FlowError
-from ivr.runtime import current_runtime
 from ivr.speech.catalog import PROMPTS_DIR, Catalog, CatalogError
+from ivr.web.extension import current_runtime
 
 prompts = AppGroup("prompts", help="Render the prompts as telephone audio; check the prompt catalog.")
 EXIT_OK, EXIT_PROBLEMS, EXIT_NO_ENGINE = 0, 1, 2

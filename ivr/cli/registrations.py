@@ -13,8 +13,8 @@ from flask.cli import AppGroup
 
 from ivr.registration import synthetic
 from ivr.registration.importer import ImportFileError, ImportReport, ImportStopped, check_readable, import_liaison_list
-from ivr.runtime import current_runtime
 from ivr.settings import DATA_DIR
+from ivr.web.extension import current_runtime
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer

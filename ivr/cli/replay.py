@@ -11,12 +11,12 @@ import click
 from flask.cli import with_appcontext
 
 from ivr.cli.caller import record
-from ivr.runtime import current_runtime
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
 from ivr.simulator.runs import load_callers, play_in_sandbox, play_remote
 from ivr.simulator.scenario import Scenario, ScenarioError, load
 from ivr.simulator.targets import RemoteTarget
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
+from ivr.web.extension import current_runtime
 
 
 @click.command("replay")

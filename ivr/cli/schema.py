@@ -6,8 +6,8 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy.exc import OperationalError
 
-from ivr.runtime import current_runtime
 from ivr.store.schema import current_revisions
+from ivr.web.extension import current_runtime
 
 db = AppGroup("db", help="Migrate the store's schema (every process also does it when it starts).")
 

@@ -9,8 +9,8 @@ from types import FrameType
 import click
 from flask.cli import AppGroup
 
-from ivr.runtime import current_runtime
 from ivr.sms.sender import SmsSender
+from ivr.web.extension import current_runtime
 
 log = logging.getLogger(__name__)
 

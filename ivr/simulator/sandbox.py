@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from ivr.registration import people, registration_numbers, synthetic
 from ivr.registration.importer import import_liaison_list
-from ivr.runtime import runtime_of
 from ivr.settings import DEFAULTS, DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.testdata import DEMO_LIST, TestPerson
@@ -22,6 +21,7 @@ from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 from ivr.sms import outbox
 from ivr.store.models import CallSession, FailedCheck, Lockout, PreRegistration, Registration, SmsOutbox
 from ivr.web.app import create_web_app
+from ivr.web.extension import runtime_of
 
 # A Wednesday, 11:00 in Casablanca: advisors answer (a scenario's clock says otherwise).
 DEFAULT_CLOCK = datetime(2026, 11, 25, 10, 0)

@@ -30,8 +30,8 @@ from ivr.agents.transfers import (
     UnknownPerson,
     UnknownTarget,
 )
-from ivr.runtime import current_runtime
 from ivr.web.clients import client_address, request_route
+from ivr.web.extension import current_runtime
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")

@@ -36,10 +36,11 @@ from ivr.agents import accounts, sessions, transfers
 from ivr.agents.accounts import AgentError
 from ivr.agents.context import advisor_calls
 from ivr.agents.refusals import TooManyRefusals, authenticate_from
-from ivr.runtime import Runtime, current_runtime
+from ivr.runtime import Runtime
 from ivr.settings import public_base_url
 from ivr.web.agent_api import PRIVATE_HEADERS, http_status
 from ivr.web.clients import client_address, request_route
+from ivr.web.extension import current_runtime
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")

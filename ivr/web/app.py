@@ -13,12 +13,13 @@ from ivr import settings as settings_module
 from ivr.audio.player import start_library
 from ivr.callflow import checks
 from ivr.registration.categories import load_categories
-from ivr.runtime import EXTENSION_KEY, Runtime
+from ivr.runtime import Runtime
 from ivr.sensitive import install_log_redaction
 from ivr.settings import Settings
 from ivr.sms.sender import start_sender
 from ivr.store.db import Store
 from ivr.web import agent_api, agent_console, agent_voice, audio, health, sms_status, voice
+from ivr.web.extension import EXTENSION_KEY
 from ivr.web.guards import limit_request_bodies
 
 log = logging.getLogger(__name__)

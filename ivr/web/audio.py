@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, request
 
 from ivr.audio.library import COMPOSITION, compose
-from ivr.runtime import current_runtime
+from ivr.web.extension import current_runtime
 
 audio = Blueprint("audio", __name__, url_prefix="/audio")
 A_YEAR = 365 * 24 * 3600

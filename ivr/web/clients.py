@@ -8,7 +8,7 @@ import logging
 
 from flask import request
 
-from ivr.runtime import current_runtime
+from ivr.web.extension import current_runtime
 
 log = logging.getLogger(__name__)
 

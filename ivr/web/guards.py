@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ivr.callflow import service
-from ivr.runtime import current_runtime
+from ivr.web.extension import current_runtime
 
 log = logging.getLogger(__name__)
 # A Twilio webhook is a few KB, an agent's form (token, CSRF token, CIN) less: no request needs more.

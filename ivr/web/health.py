@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint
 from sqlalchemy.exc import SQLAlchemyError
 
-from ivr.runtime import current_runtime
+from ivr.web.extension import current_runtime
 
 health = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

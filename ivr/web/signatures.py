@@ -12,8 +12,8 @@ from flask.typing import ResponseReturnValue
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from ivr.runtime import current_runtime
 from ivr.settings import public_base_url
+from ivr.web.extension import current_runtime
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ivr.runtime import current_runtime
 from ivr.sms.outbox import record_status
+from ivr.web.extension import current_runtime
 from ivr.web.guards import acknowledge_on_fault
 from ivr.web.signatures import require_twilio_signature
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ivr.callflow import service
-from ivr.runtime import current_runtime
+from ivr.web.extension import current_runtime
 from ivr.web.guards import acknowledge_on_fault, apologise_on_fault, twiml_response
 from ivr.web.signatures import require_twilio_signature
 

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from ivr.factory import create_app
-from ivr.runtime import runtime_of
 from ivr.speech.values import prompt_text
 from ivr.store.models import CallEvent, CallSession
+from ivr.web.extension import runtime_of
 
 LANGUAGE_KEYS = {"ar": "1", "fr": "2"}
 

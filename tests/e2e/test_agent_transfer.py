@@ -348,8 +348,8 @@ def app_unreachable_twilio(settings, twilio_api):
 def an_agent_and_a_caller_at_the_advisor(app_settings, twilio_api):
     """Build an app with these settings, an agent's API on it and a caller waiting for an advisor."""
     from ivr.factory import create_app
-    from ivr.runtime import runtime_of
     from ivr.simulator.caller import SimulatedCaller
+    from ivr.web.extension import runtime_of
 
     app = create_app(app_settings)
     try:

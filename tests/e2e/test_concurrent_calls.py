@@ -8,10 +8,10 @@ from sqlalchemy import select
 from ivr.factory import create_app
 from ivr.registration import registration_numbers
 from ivr.registration.importer import import_liaison_list
-from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.transports import FlaskTransport
 from ivr.store.models import Registration
+from ivr.web.extension import runtime_of
 from tests.concurrency import all_at_once
 from tests.conftest import AMINA, PEOPLE_CSV
 

@@ -6,9 +6,9 @@ from sqlalchemy import event, func, select
 from ivr.factory import create_app
 from ivr.registration import registration_numbers
 from ivr.registration.importer import import_liaison_list
-from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
 from ivr.store.models import CallEvent, NumberCounter, Registration, SmsOutbox
+from ivr.web.extension import runtime_of
 from tests.conftest import AMINA, PEOPLE_CSV
 from tests.postgres import postgres_database
 from tests.waiting import wait_until

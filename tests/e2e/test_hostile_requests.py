@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from ivr.factory import create_app
-from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twiml_reader import Dial, Gather, Hangup, Redirect, Say, parse
 from ivr.store.models import CallSession
+from ivr.web.extension import runtime_of
 
 from .conftest import choose
 

@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from ivr.factory import create_app
 from ivr.registration.importer import import_liaison_list
-from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
 from ivr.store.models import FailedCheck
+from ivr.web.extension import runtime_of
 from tests.conftest import Person
 
 from .conftest import choose, identify

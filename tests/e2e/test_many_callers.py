@@ -3,12 +3,12 @@
 import pytest
 
 from ivr.factory import create_app
-from ivr.runtime import runtime_of
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, PROJECT_DIR
 from ivr.simulator.runs import caller_number, load_callers
 from ivr.simulator.scenario import load
 from ivr.simulator.targets import RemoteTarget
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
+from ivr.web.extension import runtime_of
 from tests.conftest import ACCOUNT_SID, AUTH_TOKEN
 from tests.serving import serving
 

@@ -3,9 +3,9 @@
 import pytest
 
 from ivr.factory import create_app
-from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
 from ivr.simulator.twiml_reader import Dial, Gather, Hangup, Say, parse
+from ivr.web.extension import runtime_of
 
 from .conftest import choose, identify
 

@@ -3,7 +3,7 @@
 import pytest
 
 from ivr.factory import create_app
-from ivr.runtime import runtime_of
+from ivr.web.extension import runtime_of
 from tests.audio_support import audio_folder, needs_engine, rendered_catalog, sound_of, stop_audio
 from tests.e2e.conftest import choose, complete, identify
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from ivr.registration.importer import import_liaison_list
-from ivr.runtime import runtime_of
 from ivr.store.models import CallEvent
+from ivr.web.extension import runtime_of
 from tests.conftest import AMINA, PEOPLE_CSV
 from tests.databases import stored_bytes
 

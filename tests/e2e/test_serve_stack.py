@@ -15,8 +15,8 @@ import requests
 from bench.slow_clients import SlowClients
 from ivr.factory import create_app
 from ivr.registration.importer import import_liaison_list
-from ivr.runtime import runtime_of
 from ivr.simulator.caller import SimulatedCaller
+from ivr.web.extension import runtime_of
 from tests import postgres
 from tests.conftest import ACCOUNT_SID, AMINA, AUTH_TOKEN, PEOPLE_CSV
 from tests.databases import BACKEND

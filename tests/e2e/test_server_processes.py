@@ -10,10 +10,10 @@ from ivr.callflow.actions.guidance import opening_hours
 from ivr.factory import create_app
 from ivr.registration import registration_numbers
 from ivr.registration.importer import import_liaison_list
-from ivr.runtime import runtime_of
 from ivr.settings import DEFAULTS
 from ivr.simulator.caller import SimulatedCaller
 from ivr.store.models import CallEvent, CallSession, Registration, SmsOutbox
+from ivr.web.extension import runtime_of
 from tests.concurrency import all_at_once
 from tests.conftest import ACCOUNT_SID, AMINA, AUTH_TOKEN, MEHDI, PEOPLE_CSV
 from tests.integration.sms_support import add_registration, ask

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 
 from ivr.factory import create_app
-from ivr.runtime import runtime_of
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN, PROJECT_DIR
 from ivr.simulator.runs import play_in_sandbox
 from ivr.simulator.scenario import load
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
+from ivr.web.extension import runtime_of
 
 SHIPPED = sorted((PROJECT_DIR / "scenarios").rglob("*.yaml"))
 WRONG = Path(__file__).parent / "scenarios" / "wrong_birth_date_expected_to_pass.yaml"

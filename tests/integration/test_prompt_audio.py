@@ -12,8 +12,8 @@ from ivr.audio.synthesis import voice_settings
 from ivr.callflow import twiml_writer
 from ivr.callflow.engine import Prompt, Reply
 from ivr.factory import create_app
-from ivr.runtime import runtime_of
 from ivr.speech.values import DigitString
+from ivr.web.extension import runtime_of
 from tests.audio_support import needs_engine, rendered_catalog, sound_of, stop_audio
 
 pytestmark = needs_engine

@@ -6,9 +6,9 @@ from sqlalchemy import func, select
 from ivr.factory import create_app
 from ivr.registration import people, synthetic
 from ivr.registration.mobiles import parse_moroccan_mobile
-from ivr.runtime import runtime_of
 from ivr.simulator.testdata import demo_people, resolve
 from ivr.store.models import PreRegistration
+from ivr.web.extension import runtime_of
 
 
 def test_a_synthetic_person_is_always_the_same():
