@@ -1,6 +1,9 @@
 """`flask --app app flows check` runs every check of flows/ and prompts/: `file:line: why` and exit 1, or exit 0."""
 
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -110,3 +113,31 @@ def test_the_app_refuses_to_start_on_the_same_problems(check, flows, monkeypatch
     with pytest.raises(FlowError) as refused:
         checks.load_checked()
     assert refused.value.problems == printed
+
+
+@pytest.fixture
+def project_copy(tmp_path):
+    """A copy of the project (code, flows, prompts, reference data) that a newcomer may break."""
+    source = FLOWS_DIR.parent
+    copy = tmp_path / "project"
+    for folder in ("ivr", "flows", "prompts", "migrations"):
+        shutil.copytree(source / folder, copy / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "data").mkdir()
+    for file in ("app.py", "alembic.ini", "data/categories.yaml"):
+        shutil.copy(source / file, copy / file)
+    return copy
+
+
+def test_flask_flows_check_reports_broken_shipped_flows_that_keep_the_app_from_starting(project_copy):
+    edit(project_copy / "flows", "completion.yaml", "num_digits: 10", "num_digit: 10")
+    command = [sys.executable, "-m", "flask", "--app", "app", "flows", "check"]
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{project_copy / 'data' / 'ivr.sqlite3'}"}
+    result = subprocess.run(command, cwd=project_copy, env=environment, capture_output=True, text=True, timeout=120)
+    line = line_of(project_copy / "flows", "completion.yaml", "num_digit")
+    assert result.returncode == 1, result.stderr
+    assert f"flows/completion.yaml:{line}: completion.ask_mobile: unknown key 'num_digit'" in result.stderr
+    assert "Traceback" not in result.stderr
+    started = subprocess.run(
+        [*command[:5], "routes"], cwd=project_copy, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert started.returncode != 0 and f"flows/completion.yaml:{line}" in started.stderr  # the app refuses to start
