@@ -72,6 +72,7 @@ class State:
     answered: Target | None = None
     unanswered: Target | None = None
     requires: frozenset[str] = frozenset()  # what an agent's transfer here needs: "person", "registration"
+    title: Texts | None = None  # where a call stood here, in the agents' words, when its flow's title is too vague
 
     @property
     def flow(self) -> str:
@@ -103,6 +104,7 @@ class FlowBook:
         reasons: dict[str, Texts],
         agent_targets: dict[str, AgentTarget],
         flow_targets: dict[str, str],
+        flow_titles: dict[str, Texts] | None = None,
         declarations: Declarations | None = None,
     ):
         self.states = states
@@ -112,6 +114,7 @@ class FlowBook:
         self.reasons = reasons  # why a call reached the advisors, with what agents read of it
         self.agent_targets = agent_targets  # the states agents may send a call to, with what the console says
         self.flow_targets = flow_targets  # a flow's name as an agent's target: the state it means
+        self.flow_titles = flow_titles or {}  # what each flow is, in the agents' words
         self.declarations = declarations
 
     def __getitem__(self, name: str) -> State:
@@ -136,6 +139,21 @@ class FlowBook:
         texts = self.reasons.get(reason or "")
         return getattr(texts, language) if texts is not None else reason
 
+    def reason_words(self, reason: str | None) -> dict[str, str] | None:
+        """Return a transfer reason in each of the agents' languages, or None when the book does not know it."""
+        texts = self.reasons.get(reason or "")
+        return texts.model_dump() if texts is not None else None
+
+    def stood_words(self, name: str | None) -> dict[str, str] | None:
+        """Return where a call stood (flow.state) in each of the agents' languages: the state's own title, else its
+        flow's; None for a state or flow the book does not know."""
+        if not name:
+            return None
+        state = self.states.get(name)
+        texts = state.title if state is not None and state.title is not None else None
+        texts = texts or self.flow_titles.get(name.split(".", 1)[0])
+        return texts.model_dump() if texts is not None else None
+
     @classmethod
     def load(cls, directory: Path = FLOWS_DIR) -> FlowBook:
         """Read flows/_book.yaml and every flows/<name>.yaml into one book; raise FlowError with every problem of
@@ -155,7 +173,10 @@ class FlowBook:
         states: dict[str, State] = {}
         agent_targets: dict[str, AgentTarget] = {}
         flow_targets: dict[str, str] = {}
+        flow_titles: dict[str, Texts] = {}
         for flow, declared in found.flows.items():
+            if declared.title is not None:
+                flow_titles[flow] = declared.title
             for name, model in declared.states.items():
                 requires = frozenset([*declared.requires, *model.requires])
                 states[f"{flow}.{name}"] = build_state(flow, name, model, advisor, requires)
@@ -170,6 +191,7 @@ class FlowBook:
             reasons=dict(found.book.transfer_reasons),
             agent_targets=agent_targets,
             flow_targets=flow_targets,
+            flow_titles=flow_titles,
             declarations=found,
         )
 
@@ -223,6 +245,7 @@ def build_state(flow: str, name: str, declared: Any, advisor: str, requires: fro
         answered=target("answered"),
         unanswered=target("unanswered"),
         requires=requires,
+        title=getattr(declared, "title", None),
     )
 
 

@@ -142,9 +142,20 @@ class Input(Strict):
 Requirements = list[Literal["person", "registration"]]
 
 
+class Texts(Strict):
+    """What agents read, in each of their languages."""
+
+    en: Text
+    fr: Text
+    ar: Text
+
+
 class StateBase(Strict):
     # What an agent's transfer to this state needs, besides what its flow requires.
     requires: Requirements = []
+    # Where a call stood, in the agents' words, when it reached the advisors from here (when the flow's title is
+    # not precise enough: the birth-date question of the identity check).
+    title: Texts | None = None
 
 
 class Menu(StateBase):
@@ -254,14 +265,6 @@ State = Annotated[
 ]
 
 
-class Texts(Strict):
-    """What agents read, in each of their languages."""
-
-    en: Text
-    fr: Text
-    ar: Text
-
-
 class AgentTarget(Texts):
     """A state of this flow an agent may send a call to, with what the console says of it."""
 
@@ -272,6 +275,8 @@ class FlowFile(Strict):
     """flows/<name>.yaml: one flow (its states are validated one by one, as STATE)."""
 
     flow: Name
+    # What the flow is, in the agents' words (en, fr, ar): where a call stood when it reached the advisors.
+    title: Texts
     # What an agent's transfer into any state of this flow needs: an identified person, a registration.
     requires: Requirements = []
     agent_targets: list[AgentTarget] = []
@@ -287,6 +292,7 @@ class Flow:
 
     name: str
     read: bool = True  # False when its states could not be read: what it declares is unknown, not missing
+    title: Texts | None = None  # None when the file's header could not be read
     requires: list[str] = field(default_factory=list)
     agent_targets: list[AgentTarget] = field(default_factory=list)
     states: dict[str, Any] = field(default_factory=dict)  # name -> Menu, Entry, Say, Action, Dial or End
@@ -315,6 +321,7 @@ _MODEL_AT: dict[str, type[BaseModel]] = {
     "advisor": Advisor,
     "agent_targets": AgentTarget,
     "transfer_reasons": Texts,
+    "title": Texts,
 }
 
 
@@ -357,6 +364,8 @@ def describe(error: dict, source: Source, root: type[BaseModel]) -> str:
     elif kind == "missing":
         if last in ("no_input", "invalid", "max_attempts") and not inside:
             why = f"has no {last} exit"
+        elif last == "title" and not inside and root is FlowFile and not subject:
+            why = "'title' is required: what the flow is, in the agents' words (en, fr, ar)"
         else:
             why = f"{last!r} is required" + (f" in {inside}" if inside else "")
     elif kind in CUSTOM_ERRORS:
@@ -394,6 +403,7 @@ def validate_flow(source: Source) -> tuple[Flow, list[str]]:
     header, problems = validate(source, FlowFile, source.data)
     if header is not None:
         flow.requires, flow.agent_targets = list(header.requires), list(header.agent_targets)
+        flow.title = header.title
         if header.flow != flow.name:
             problems.append(
                 f"{source.at(('flow',))}: declares flow {header.flow!r} in {source.path.name}:"

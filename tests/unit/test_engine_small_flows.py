@@ -26,6 +26,7 @@ transfer_reasons:
 # A help desk where advisors are called "help": the engine knows it from the book alone.
 HELP = """\
 flow: help
+title: {en: help, fr: aide, ar: مساعدة}
 states:
   enter:
     say: help.wait
@@ -41,6 +42,7 @@ states:
 """
 DESK = """\
 flow: desk
+title: {en: desk, fr: guichet, ar: شباك}
 states:
   hello:
     say: [desk.hello, desk.hours]
