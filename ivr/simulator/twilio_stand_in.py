@@ -24,6 +24,8 @@ from ivr.sms.encoding import sms_segments
 API = "/2010-04-01/Accounts/"
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 ENDED_CALL_STATUSES = {"completed", "canceled", "failed", "busy", "no-answer"}
+CALL_STATUSES = {"queued", "ringing", "in-progress"} | ENDED_CALL_STATUSES
+CALL_SID = re.compile(r"^CA[0-9a-f]{32}$")
 
 
 def rfc2822_now() -> str:
@@ -87,15 +89,49 @@ class TwilioApiStandIn:
         with self._changed:
             self._failures.append(StandInError(status, code, message))
 
-    def add_call(self, call_sid: str, status: str = "in-progress") -> None:
-        """Know a call, so that it can be redirected."""
+    def add_call(self, call_sid: str, status: str = "in-progress", from_number: str = "", to_number: str = "") -> dict:
+        """Know a call, so that it can be redirected (a test, or a console caller as it dials); return its view."""
+        if not CALL_SID.match(call_sid):
+            raise StandInError(400, 21201, f"{call_sid!r} is not a CallSid")
+        if status not in CALL_STATUSES:
+            raise StandInError(400, 21218, f"{status!r} is not a call status")
         with self._changed:
-            self.calls[call_sid] = {"sid": call_sid, "status": status, "url": None}
+            self.calls[call_sid] = {
+                "sid": call_sid,
+                "status": status,
+                "from": from_number,
+                "to": to_number,
+                "url": None,
+                "updates": [],
+            }
+            self._changed.notify_all()
+            return self._call_view(call_sid)
 
-    def set_call_status(self, call_sid: str, status: str) -> None:
-        """Change a known call's status (e.g. "completed" once the caller hung up)."""
+    def set_call_status(self, call_sid: str, status: str) -> dict:
+        """Change a known call's status (e.g. "completed" once the caller hung up); return its view."""
+        if status not in CALL_STATUSES:
+            raise StandInError(400, 21218, f"{status!r} is not a call status")
         with self._changed:
-            self.calls[call_sid]["status"] = status
+            self._known_call(call_sid)["status"] = status
+            self._changed.notify_all()
+            return self._call_view(call_sid)
+
+    def call_view(self, call_sid: str) -> dict:
+        """Return what a caller needs of a known call: its status and the updates of its URL, oldest first."""
+        with self._changed:
+            return self._call_view(call_sid)
+
+    def _call_view(self, call_sid: str) -> dict:
+        call = self._known_call(call_sid)
+        return {"sid": call_sid, "status": call["status"], "updates": [dict(update) for update in call["updates"]]}
+
+    def _known_call(self, call_sid: str) -> dict:
+        call = self.calls.get(call_sid)
+        if call is None:
+            raise StandInError(
+                404, 20404, f"The requested resource {API}{self.account_sid}/Calls/{call_sid}.json was not found"
+            )
+        return call
 
     def wait_for_messages(self, n: int, timeout: float = 5.0) -> list[dict]:
         """Wait until n messages were accepted and return copies of them all."""
@@ -181,18 +217,16 @@ class TwilioApiStandIn:
     def update_call(self, call_sid: str, form: dict[str, str]) -> dict:
         """Redirect a live call to a new TwiML URL, or hang it up (Status=completed)."""
         with self._changed:
-            call = self.calls.get(call_sid)
-            if call is None:
-                raise StandInError(
-                    404, 20404, f"The requested resource {API}{self.account_sid}/Calls/{call_sid}.json was not found"
-                )
+            call = self._known_call(call_sid)
             if call["status"] in ENDED_CALL_STATUSES:
                 raise StandInError(400, 21220, "Call is not in-progress. Cannot redirect.")
             if form.get("Url"):
+                # Twilio fetches the new URL at once; here the caller that placed the call (a test, the
+                # console caller) reads the update from call_view and fetches it.
                 call["url"] = form["Url"]
-                self.call_updates.append(
-                    {"call_sid": call_sid, "url": form["Url"], "method": form.get("Method", "POST")}
-                )
+                update = {"url": form["Url"], "method": form.get("Method", "POST").upper()}
+                call["updates"].append(update)
+                self.call_updates.append({"call_sid": call_sid, **update})
             if form.get("Status") in ("completed", "canceled"):
                 call["status"] = form["Status"]
             self._changed.notify_all()

@@ -18,6 +18,10 @@ log = logging.getLogger("ivr.simulator.twilio_stand_in")
 MESSAGES = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Messages\.json$")
 CALL = re.compile(r"^/2010-04-01/Accounts/(?P<account>[^/]+)/Calls/(?P<call>[^/]+)\.json$")
 MESSAGES_VIEW = "/_standin/messages.json"
+# The stand-in's own routes for a simulated caller (no credentials: the stand-in listens on 127.0.0.1):
+# tell it of a call as it is placed or ends, and read the updates of its URL an agent's transfer made.
+CALLS_VIEW = "/_standin/calls.json"
+CALL_VIEW = re.compile(r"^/_standin/calls/(?P<call>[^/]+)\.json$")
 
 
 class StandIn(Protocol):
@@ -28,6 +32,9 @@ class StandIn(Protocol):
     callback_delay: float
 
     def messages_to(self, to: str | None = None) -> list[dict]: ...
+    def add_call(self, call_sid: str, status: str = ..., from_number: str = ..., to_number: str = ...) -> dict: ...
+    def set_call_status(self, call_sid: str, status: str) -> dict: ...
+    def call_view(self, call_sid: str) -> dict: ...
     def check_request(self, authorization: str, account_sid: str) -> None: ...
     def update_call(self, call_sid: str, form: dict[str, str]) -> dict: ...
     def create_message(self, form: dict[str, str]) -> dict: ...
@@ -77,8 +84,14 @@ class ApiHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        if url.path != MESSAGES_VIEW:
-            return self._answer(404, StandInError(404, 20404, "The requested resource was not found").payload())
+        call = CALL_VIEW.match(url.path)
+        try:
+            if call:
+                return self._answer(200, self.stand_in.call_view(call["call"]))
+            if url.path != MESSAGES_VIEW:
+                raise StandInError(404, 20404, "The requested resource was not found")
+        except StandInError as error:
+            return self._answer(error.status, error.payload())
         to = parse_qs(url.query).get("to", [None])[0]
         if to and not to.startswith("+"):
             to = "+" + to.strip()  # an unescaped "+" in a query string arrives as a space
@@ -89,6 +102,12 @@ class ApiHandler(BaseHTTPRequestHandler):
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
         form = {key: values[0] for key, values in parse_qs(raw, keep_blank_values=True).items()}
         try:
+            if path == CALLS_VIEW:
+                status = form.get("Status") or "in-progress"
+                call_sid, sender, to = form.get("CallSid", ""), form.get("From", ""), form.get("To", "")
+                return self._answer(201, self.stand_in.add_call(call_sid, status, sender, to))
+            if called := CALL_VIEW.match(path):
+                return self._answer(200, self.stand_in.set_call_status(called["call"], form.get("Status", "")))
             match = MESSAGES.match(path) or CALL.match(path)
             if not match:
                 raise StandInError(404, 20404, f"The requested resource {path} was not found")

@@ -8,8 +8,11 @@ from urllib.parse import quote
 from urllib.request import urlopen
 
 import pytest
+import requests
 from twilio.base.exceptions import TwilioRestException
 
+from ivr.simulator.caller import SimulatedCaller
+from ivr.simulator.stand_in_call import CallUpdate, StandInCall
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 from ivr.twilio_rest import make_client, send_sms
 
@@ -168,3 +171,65 @@ def test_run_as_a_program_it_prints_each_sms_it_receives():
     finally:
         program.terminate()
         program.wait(timeout=5)
+
+
+# Calls a simulated caller places: told to the stand-in over HTTP, updated through the SDK as Twilio's are.
+
+CALL_SID = "CA" + "d" * 32
+
+
+def placed_call(stand_in, call_sid: str = CALL_SID) -> StandInCall:
+    caller = SimulatedCaller.over_http("http://127.0.0.1:9", call_sid=call_sid, from_number="+212600777888")
+    placed = StandInCall.place(stand_in.base_url, caller)
+    assert placed is not None
+    return placed
+
+
+def test_a_call_the_console_places_is_in_progress_and_an_update_of_its_url_reaches_it(stand_in, client):
+    placed = placed_call(stand_in)
+    assert stand_in.calls[CALL_SID]["from"] == "+212600777888"
+    assert placed.new_update() is None
+
+    call = client.calls(CALL_SID).update(url="http://127.0.0.1:8080/voice/resume?seq=7", method="POST")
+
+    assert (call.sid, call.status) == (CALL_SID, "in-progress")
+    assert placed.new_update() == CallUpdate("http://127.0.0.1:8080/voice/resume?seq=7", "POST")
+    assert placed.new_update() is None  # carried out once
+
+
+def test_of_two_updates_before_the_call_looks_only_the_latest_is_carried_out(stand_in, client):
+    placed = placed_call(stand_in)
+    client.calls(CALL_SID).update(url="http://127.0.0.1:8080/first", method="POST")
+    client.calls(CALL_SID).update(url="http://127.0.0.1:8080/second", method="GET")
+    assert placed.new_update() == CallUpdate("http://127.0.0.1:8080/second", "GET")
+    with urlopen(f"{stand_in.base_url}/_standin/calls/{CALL_SID}.json") as response:
+        view = json.load(response)
+    assert [update["url"] for update in view["updates"]] == [
+        "http://127.0.0.1:8080/first",
+        "http://127.0.0.1:8080/second",
+    ]
+
+
+def test_updating_a_call_the_console_said_has_ended_raises_twilios_21220(stand_in, client):
+    placed = placed_call(stand_in)
+    placed.ended()
+    assert stand_in.calls[CALL_SID]["status"] == "completed"
+    with pytest.raises(TwilioRestException) as raised:
+        client.calls(CALL_SID).update(url="http://127.0.0.1:8080/voice/resume?seq=7", method="POST")
+    assert (raised.value.status, raised.value.code) == (400, 21220)
+    assert stand_in.call_updates == [] and placed.new_update() is None
+
+
+def test_a_call_with_a_sid_twilio_would_not_give_or_an_unknown_status_is_refused(stand_in):
+    refused = requests.post(f"{stand_in.base_url}/_standin/calls.json", data={"CallSid": "CA1"}, timeout=5)
+    assert (refused.status_code, refused.json()["code"]) == (400, 21201)
+    placed_call(stand_in)
+    refused = requests.post(f"{stand_in.base_url}/_standin/calls/{CALL_SID}.json", data={"Status": "gone"}, timeout=5)
+    assert (refused.status_code, refused.json()["code"]) == (400, 21218)
+    unknown = requests.get(f"{stand_in.base_url}/_standin/calls/{'CA' + 'e' * 32}.json", timeout=5)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, 20404)
+
+
+def test_a_stand_in_that_does_not_answer_knows_no_call():
+    caller = SimulatedCaller.over_http("http://127.0.0.1:9")
+    assert StandInCall.place("http://127.0.0.1:9", caller) is None
