@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import queue
+import sys
 import threading
 import time
 from pathlib import Path
@@ -21,11 +23,14 @@ from ivr.simulator.caller import (
     WebhookError,
 )
 from ivr.simulator.listening import ListeningError, write_call_audio
+from ivr.simulator.stand_in_call import CallUpdate, StandInCall
 from ivr.speech.catalog import Catalog
 
 GATHER_HELP = "keys (0-9 * #), empty line = wait, h = hang up"
 DIAL_HELP = "a = the advisor answers, n = no answer, h = hang up"
 QUEUE_HELP = "h = hang up"
+ADVISOR_HELP = "with the advisor until an agent transfers the call: e = the advisor hangs up, h = hang up"
+TRANSFER_POLL = 0.25  # seconds between two looks at the stand-in for an agent's transfer
 
 
 class SmsWatch:
@@ -82,7 +87,12 @@ class SmsWatch:
 @click.option("--to", "to_number", default=DEFAULT_TO, show_default=True, help="The number called.")
 @click.option("--url", "base_url", help="Base URL of a running server (default: this app, in-process).")
 @click.option("--auth-token", help="Token to sign requests with (default: the app's TWILIO_AUTH_TOKEN).")
-@click.option("--sms-url", help="Base URL of a Twilio API stand-in, to show the SMS it receives.")
+@click.option(
+    "--twilio-url",
+    "--sms-url",
+    "sms_url",
+    help="Base URL of a Twilio API stand-in: show the SMS it receives, tell it of the call, follow agents' transfers.",
+)
 @click.option("--sms-to", help="Number whose SMS to show (default: every SMS sent during the call).")
 @click.option(
     "--audio",
@@ -109,11 +119,15 @@ def call(
         caller = SimulatedCaller.in_process(app, auth_token=token, from_number=from_number, to_number=to_number)
     sms = SmsWatch(sms_url, sms_to)
     click.echo(f"Calling {to_number} from {from_number} ({caller.call_sid})")
+    placed = StandInCall.place(sms_url, caller) if sms_url else None
+    following = Following(caller, placed) if placed else None
+    if placed:
+        click.echo(f"-- the Twilio stand-in knows the call: an agent's transfer is followed ({sms_url})")
     sms.start()
     try:
         show(caller.dial(), sms)
         while not caller.ended:
-            show(act(caller), sms)
+            show(following.act() if following else act(caller), sms)
         linger(sms)
     except (WebhookError, CallLoopError) as error:
         if caller.turn is not None:
@@ -121,6 +135,8 @@ def call(
         click.echo(f"!! An application error has occurred: {error}")
         raise SystemExit(1) from None
     finally:
+        if placed:
+            placed.ended()
         sms.stop()
         if audio:
             record(caller, audio)
@@ -159,6 +175,83 @@ def act(caller: SimulatedCaller) -> Turn:
             click.echo(f"?? {error}")
             continue
         click.echo("?? not possible now")
+
+
+class Following:
+    """A console call a Twilio stand-in knows: each wait reads the keyboard and the stand-in at once, so an
+    agent's transfer (an update of the call's URL) is carried out whatever the call waits for, as Twilio does.
+    The advisor who answers (`a`) stays on the line until an agent transfers the call, the advisor hangs
+    up (`e`) or the caller does (`h`)."""
+
+    def __init__(self, caller: SimulatedCaller, placed: StandInCall, interval: float = TRANSFER_POLL):
+        self.caller, self.placed, self.interval = caller, placed, interval
+        self.with_advisor, self._answered_at = False, 0.0
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._reader: threading.Thread | None = None
+
+    def act(self) -> Turn:
+        """Wait for a line typed or a transfer, whichever comes first, and do it; return the turn it made."""
+        turn = self.caller.turn
+        if turn is None:
+            raise CallerError("dial first")
+        while True:
+            help_text = (
+                ADVISOR_HELP
+                if self.with_advisor
+                else GATHER_HELP
+                if turn.gather
+                else DIAL_HELP
+                if turn.dial
+                else QUEUE_HELP
+            )
+            click.echo(f"[{help_text}]: ", nl=False)
+            got = self._line_or_update()
+            if isinstance(got, CallUpdate):
+                click.echo(f"\n-- an agent transferred the call: Twilio fetches {got.url}")
+                self.with_advisor = False
+                return self.caller.redirected(got.url, got.method)
+            if got is None:
+                click.echo()
+                return self.caller.hangup()  # end of input: the caller puts the phone down
+            choice = got.strip().lower()
+            try:
+                if choice == "h":
+                    return self.caller.hangup()
+                if self.with_advisor and choice == "e":
+                    self.with_advisor = False
+                    return self.caller.advisor_answers(duration=int(time.monotonic() - self._answered_at))
+                if not self.with_advisor and turn.gather:
+                    return self.caller.press(choice) if choice else self.caller.wait()
+                if not self.with_advisor and turn.dial and choice == "n":
+                    return self.caller.advisor_does_not_answer()
+                if not self.with_advisor and turn.dial and choice == "a":
+                    self.with_advisor, self._answered_at = True, time.monotonic()
+                    click.echo("  ... the advisor answered: the caller talks with them")
+                    continue
+            except CallerError as error:
+                click.echo(f"?? {error}")
+                continue
+            if choice or not self.with_advisor:
+                click.echo("?? not possible now")
+
+    def _line_or_update(self) -> str | CallUpdate | None:
+        """Return the next line typed (None at the end of input), or an update of the call's URL if one
+        comes first; the stand-in is asked every `interval` seconds meanwhile."""
+        if self._reader is None:
+            self._reader = threading.Thread(target=self._read, name="console-keys", daemon=True)
+            self._reader.start()
+        while True:
+            try:
+                return self._lines.get(timeout=self.interval)
+            except queue.Empty:
+                update = self.placed.new_update()
+                if update is not None:
+                    return update
+
+    def _read(self) -> None:
+        while line := sys.stdin.readline():  # click's test runner swaps sys.stdin too
+            self._lines.put(line.rstrip("\r\n"))
+        self._lines.put(None)
 
 
 def linger(sms: SmsWatch, seconds: float = 3.0) -> None:
