@@ -23,9 +23,14 @@ MAX_NAME_LENGTH = 100
 
 
 class AgentError(Exception):
-    """An agent's request that cannot be done; `code` names the reason for API clients."""
+    """An agent's request that cannot be done; `code` names the reason for API clients, `details` what the
+    agents' history keeps of it besides (Twilio's status and error code)."""
 
     code = "agent_error"
+
+    def __init__(self, message: str = "", **details: Any):
+        super().__init__(message)
+        self.details = details
 
 
 class BadToken(AgentError):

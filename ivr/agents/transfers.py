@@ -19,6 +19,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from ivr.agents.accounts import AgentError, AgentIdentity, audit, record
 from ivr.agents.context import UnknownCall, in_queue
+from ivr.callflow.calls import AmbiguousReference, NoSuchCall, call_named
 from ivr.callflow.service import RESUME_PATH, RESUME_SLOT, lock_call
 from ivr.flows.loader import FlowBook
 from ivr.registration import people
@@ -55,6 +56,12 @@ class UnknownPerson(AgentError):
 
 class TwilioFailure(AgentError):
     code = "twilio_failed"
+
+
+class InternalFailure(AgentError):
+    """What the agents' history records of a transfer that failed unexpectedly (the error itself is re-raised)."""
+
+    code = "internal_error"
 
 
 class NotConfigured(AgentError):
@@ -116,9 +123,11 @@ def resolve_target(flows: FlowBook, target: str) -> str:
 def transfer_call(
     rt: Runtime, agent: AgentIdentity, call_sid: str, target: object, language: object, cin: object, request_root: str
 ) -> Transfer:
-    """Prepare a call's session at the asked state and redirect the live call there; audit either way."""
+    """Prepare a call's session at the asked state and redirect the live call there; the call is named by its
+    CallSid or its reference. Done or refused, the outcome goes to the agent's history with the target."""
     detail = {"target": str(target)[:100], "language": str(language)[:10], "agent_identified_person": bool(cin)}
     try:
+        call_sid = named_call_sid(rt, call_sid)
         request = transfer_request(target, language, cin)
         webhook_base = redirect_base(rt, request_root)
         with rt.store.transaction() as db:
@@ -127,8 +136,36 @@ def transfer_call(
             _redirect(rt, call_sid, done.url)
             return done
     except AgentError as error:
-        audit(rt, agent, "transfer", error.code, call_sid[:64], detail)
+        refused(rt, agent, call_sid, error, detail)
         raise
+    except Exception:
+        refused(rt, agent, call_sid, InternalFailure("the transfer failed unexpectedly"), detail)
+        raise
+
+
+def refused(
+    rt: Runtime, agent: AgentIdentity, call_sid: str, error: AgentError, detail: dict[str, object] | None = None
+) -> AgentError:
+    """Record a refused transfer in the agent's history: the error's code as its outcome, the target as asked
+    (and the state it names, when it names one), Twilio's status and error code when Twilio refused. Return the
+    error, for the caller to raise."""
+    detail = {**(detail or {}), **error.details}
+    target = str(detail.get("target", ""))
+    if target in rt.flows.agent_targets or target in rt.flows.flow_targets:
+        detail["state"] = resolve_target(rt.flows, target)
+    audit(rt, agent, "transfer", error.code, call_sid[:64], detail)
+    return error
+
+
+def named_call_sid(rt: Runtime, key: str) -> str:
+    """Return the CallSid a CallSid or a call's reference names (an unknown one as given: the transfer refuses it)."""
+    try:
+        with rt.store.transaction() as db:
+            return call_named(db, key, rt.now()).call_sid
+    except NoSuchCall:
+        return key
+    except AmbiguousReference as error:
+        raise UnknownCall(str(error)) from None
 
 
 def _transfer(
@@ -225,9 +262,10 @@ def _redirect(rt: Runtime, call_sid: str, url: str) -> None:
     try:
         client.calls(call_sid).update(url=url, method="POST")
     except TwilioRestException as error:
+        said = {"twilio_status": error.status, "twilio_error": error.code}
         if error.code == CALL_NOT_IN_PROGRESS:
-            raise CallFinished(f"Twilio says call {call_sid} is no longer in progress") from None
-        raise TwilioFailure(f"Twilio refused the redirect: HTTP {error.status}, error {error.code}") from None
+            raise CallFinished(f"Twilio says call {call_sid} is no longer in progress", **said) from None
+        raise TwilioFailure(f"Twilio refused the redirect: HTTP {error.status}, error {error.code}", **said) from None
     except (requests.RequestException, TwilioException) as error:
         raise TwilioFailure(f"Twilio could not be reached ({type(error).__name__})") from None
     finally:

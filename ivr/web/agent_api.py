@@ -119,15 +119,18 @@ def list_calls() -> Response:
 @bp.get("/calls/<call_sid>")
 @bearer_agent
 def show_call(call_sid: str) -> Response:
+    """One call's context, named by its CallSid or its reference ("K7Q-4MZ", a call of the last 7 days)."""
     return jsonify(call_context(current_runtime(), g.agent, call_sid))
 
 
 @bp.post("/calls/<call_sid>/transfer")
 @bearer_agent
 def transfer(call_sid: str) -> Response:
+    """Send a call waiting for an advisor (named by its CallSid or its reference) into a flow."""
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise BadTransfer('a JSON object is expected: {"target": ..., "language": ..., "cin": ...}')
+        expected = BadTransfer('a JSON object is expected: {"target": ..., "language": ..., "cin": ...}')
+        raise transfers.refused(current_runtime(), g.agent, call_sid, expected, {"target": ""})
     done = transfers.transfer_call(
         current_runtime(),
         g.agent,

@@ -179,6 +179,7 @@ def test_the_agent_reads_why_a_caller_reached_the_advisors(api, phone, twilio_ap
     assert listed["person"] == {
         "name": "Amina FICTIF",
         "category": "medecin",
+        "category_words": {"fr": "Médecins", "ar": "الأطباء"},
         "mobile": "•••• 4578",
         "registered": False,
     }
