@@ -1,8 +1,13 @@
-"""The agents' console: server-rendered pages, a login with the agent's token, CSRF-checked forms.
+"""The agents' console: server-rendered pages in French or Arabic, a login with the agent's token, CSRF-checked forms.
 
-Every answer forbids caching (pages show callers' context) and framing (clickjacking). The session
-cookie is Secure whenever the request came over HTTPS; refused tokens count against the client's
-address as the API's do.
+The queue is a fragment the page polls every second (htmx, served from /static/agent/): it answers 204 while
+nothing but the waiting times changed, so the page is not redrawn under the agent's keyboard, and the times
+tick in a small static script. Each call opens its own page with the transfer form, which nothing polls.
+A transfer is asked, then confirmed on a page that names the target in words, then done.
+
+Every answer forbids caching (pages show callers' context) and framing (clickjacking), and runs no inline
+script or style. The session cookie is Secure whenever the request came over HTTPS; refused tokens count
+against the client's address as the API's do.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, ParamSpec
 
 from flask import (
@@ -30,14 +37,18 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
+from flask_babel import format_datetime, lazy_gettext  # type: ignore[import-untyped]
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from ivr.agents import accounts, sessions, transfers
 from ivr.agents.accounts import AgentError
-from ivr.agents.context import advisor_calls
+from ivr.agents.context import advisor_calls, call_context
 from ivr.agents.refusals import TooManyRefusals, authenticate_from
 from ivr.runtime import Runtime
 from ivr.settings import public_base_url
+from ivr.speech.catalog import LANGUAGES as CALLER_LANGUAGES
+from ivr.web import console_locale
 from ivr.web.agent_api import PRIVATE_HEADERS, http_status
 from ivr.web.clients import client_address, request_route
 from ivr.web.extension import current_runtime
@@ -46,15 +57,80 @@ log = logging.getLogger(__name__)
 P = ParamSpec("P")
 bp = Blueprint("agent_console", __name__, url_prefix="/agent")
 
-LANGUAGE_NAMES = {"ar": "Arabic (العربية)", "fr": "French (français)"}
 CONSOLE_HEADERS = {
     **PRIVATE_HEADERS,
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self';"
+        " form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "Referrer-Policy": "no-referrer",
 }
+_l = lazy_gettext
+# What the agent reads of each refusal (AgentError.code): what happened, and what to do now.
+ERRORS = {
+    "unknown_call": _l("This call is not known here. Go back to the queue and open the call from there."),
+    "call_finished": _l("The caller has hung up: the call can no longer be sent on. Take the next call in the queue."),
+    "not_with_advisor": _l(
+        "This call is no longer waiting for an advisor: it has been sent on already, perhaps by a colleague."
+        " Take the next call in the queue."
+    ),
+    "unknown_target": _l("Choose where to send the call from the list, then confirm."),
+    "unknown_person": _l(
+        "No pre-registration has the CIN you typed. Check it with the caller and type it again,"
+        " or leave it empty and send the call to the identity check."
+    ),
+    "twilio_failed": _l(
+        "The telephone service did not accept the transfer: the caller is still on the line."
+        " Try again in a moment; if it fails again, tell your supervisor."
+    ),
+    "not_configured": _l(
+        "Transfers are not set up on this server (its public address is missing). Tell your supervisor."
+    ),
+    "too_many_refused_tokens": _l("Too many wrong tokens were sent from your address: wait before trying again."),
+    "session_ended": _l("Your session has ended: sign in again."),
+    "agent_disabled": _l("Your agent account is disabled. Ask your supervisor."),
+    "bad_token": _l("Unknown token, or this agent is disabled."),
+}
+# The transfers the service refuses as a bad request, told apart by what its message says.
+BAD_TRANSFERS = {
+    "needs an identified caller": _l(
+        "Where you chose needs an identified caller: type the CIN you checked with the caller,"
+        " or send the call to the identity check first."
+    ),
+    "needs a completed registration": _l(
+        "Where you chose needs a completed registration: send the call to complete the registration first."
+    ),
+    "CIN's shape": _l(
+        "The CIN you typed does not look like a CIN (1 or 2 letters, then 3 to 7 digits): check it and type it again."
+    ),
+    "language is required": _l("Choose the language the caller will hear."),
+    "target is required": _l("Choose where to send the call, then confirm."),
+}
+SESSION_ENDS = {
+    sessions.ENDED["idle"]: _l("Your session ended after 30 minutes without activity: sign in again."),
+    sessions.ENDED["max_length"]: _l("Your session ended 10 hours after you signed in: sign in again."),
+}
+
+
+def error_words(error: AgentError) -> str:
+    """Return what the agent reads of a refusal, in their language."""
+    if error.code == "bad_request":
+        for said, words in BAD_TRANSFERS.items():
+            if said in str(error):
+                return str(words)
+        log.warning("agent console: no words for the refusal %r", str(error))
+        return _("The call could not be sent: check your choices and try again.")
+    if error.code == "session_ended" and str(error) in SESSION_ENDS:
+        return str(SESSION_ENDS[str(error)])
+    if error.code == "too_many_refused_tokens" and isinstance(error, TooManyRefusals):
+        minutes = max(1, -(-error.retry_after // 60))
+        return _("Too many wrong tokens were sent from your address: try again in %(minutes)s min.", minutes=minutes)
+    words = ERRORS.get(error.code)
+    if words is None:
+        log.warning("agent console: no words for the refusal code %s", error.code)
+        return _("This could not be done. Try again; if it fails again, tell your supervisor.")
+    return str(words)
 
 
 class SecureOverHttps(SecureCookieSessionInterface):
@@ -94,24 +170,91 @@ def check_csrf() -> None:
     sent, expected = request.form.get("csrf_token", ""), session.get("csrf", "")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
         log.warning("agent console: refused a POST to %s without a valid CSRF token", request.path)
-        abort(400, "This form has expired or did not come from the console: reload the page and try again.")
+        abort(400, _("This form has expired or did not come from the console: reload the page and try again."))
     return None
 
 
 @bp.after_request
 def protect(response: Response) -> Response:
-    """Forbid caching, framing and content sniffing of every console answer."""
+    """Forbid caching, framing and content sniffing of every console answer; keep a language asked in the URL."""
     response.headers.update(CONSOLE_HEADERS)
-    return response
+    return console_locale.keep_choice(response)
 
 
 @bp.app_context_processor
 def console_helpers() -> dict[str, Any]:
+    language = console_locale.chosen_language()
     return {
         "csrf_token": csrf_token,
-        "language_names": LANGUAGE_NAMES,
-        "target_names": transfers.target_names(current_runtime().flows),
+        "lang": language,
+        "direction": console_locale.text_direction(language),
+        "agent_languages": console_locale.LANGUAGES,
+        "language_name": language_name,
+        "switch_url": switch_url,
+        "when": when,
+        "waited": waited,
+        "target_names": transfers.target_names(current_runtime().flows, language),
     }
+
+
+def language_name(code: str | None) -> str:
+    """Return a caller's language in the agent's words."""
+    names = {"fr": _("French"), "ar": _("Arabic")}
+    return names.get(code or "", _("not chosen"))
+
+
+def switch_url(language: str) -> str:
+    """Return this page in another language (the console for a page that answered a form)."""
+    if request.method != "GET" or request.endpoint is None or request.endpoint.endswith(".queue"):
+        return url_for("agent_console.console", lang=language)
+    return url_for(request.endpoint, **(request.view_args or {}), lang=language)
+
+
+def when(moment: datetime | str | None) -> str:
+    """Return a UTC moment (a naive datetime or an ISO string ending in Z) as Casablanca's date and time."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment.removesuffix("Z"))
+    if moment is None:
+        return ""
+    return str(format_datetime(moment, "d MMM, HH:mm"))
+
+
+def waited(call: Mapping[str, Any]) -> int:
+    """Return how many seconds a call has waited for the advisors, by the app's clock."""
+    since = call.get("waiting_since") or call.get("transferred_at")
+    if not since:
+        return 0
+    start = datetime.fromisoformat(str(since).removesuffix("Z"))
+    return max(0, int((current_runtime().now() - start).total_seconds()))
+
+
+def in_words(call: dict[str, Any], language: str) -> dict[str, Any]:
+    """Add to a call's context what the console shows of it in the agent's language; the data's words first,
+    else the flows' declarations, else the key itself."""
+    flows, categories = current_runtime().flows, current_runtime().categories
+    reason = (call.get("reason_words") or {}).get(language) or flows.reason_text(call.get("transfer_reason"), language)
+    stood = call.get("stood_words") or flows.stood_words(call.get("state_reached"))
+    person = call.get("person")
+    category = None
+    if person:
+        category = (person.get("category_words") or {}).get(language)
+        if category is None and person.get("category") in categories.codes:
+            category = categories.get(person["category"]).label.get(language)
+        category = category or person.get("category")
+    return {
+        **call,
+        "reference": call.get("reference") or call["call_sid"],
+        "why": reason,
+        "stood": (stood or {}).get(language) or call.get("state_reached"),
+        "category_words": category,
+        "waited_seconds": waited(call),
+    }
+
+
+def queue_signature(calls: list[dict[str, Any]]) -> str:
+    """Return what identifies what the queue shows but the waiting times: the page is redrawn when it changes."""
+    shown = [{key: value for key, value in call.items() if key != "waited_seconds"} for call in calls]
+    return hashlib.sha256(json.dumps(shown, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def signed_in(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
@@ -125,9 +268,11 @@ def signed_in(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseRet
         except AgentError as error:
             session.clear()
             if request.method == "POST":
-                abort(http_status(error), str(error))
+                abort(http_status(error), error_words(error))
             if key:
-                flash(str(error), "error")
+                flash(error_words(error), "error")
+            if request.headers.get("HX-Request"):  # a poll: the whole page goes to the login
+                return Response(status=204, headers={"HX-Redirect": url_for("agent_console.login")})
             return redirect(url_for("agent_console.login"))
         return view(*args, **kwargs)
 
@@ -148,10 +293,13 @@ def login() -> ResponseReturnValue:
             current_runtime(), request.form.get("token", "").strip(), client_address(), request_route()
         )
     except TooManyRefusals as error:
-        message = f"Too many wrong tokens were sent from your address: try again in {error.wait}."
-        return render_template("agent/login.html", error=message), 429, {"Retry-After": str(error.retry_after)}
+        return (
+            render_template("agent/login.html", error=error_words(error)),
+            429,
+            {"Retry-After": str(error.retry_after)},
+        )
     except AgentError:
-        return render_template("agent/login.html", error="Unknown token, or this agent is disabled."), 401
+        return render_template("agent/login.html", error=str(ERRORS["bad_token"])), 401
     sessions.end_session(current_runtime(), session.get("console"), "replaced")
     session.clear()  # a new session (and CSRF token) for the signed-in agent
     session["console"] = sessions.start_session(current_runtime(), agent)
@@ -165,39 +313,159 @@ def logout() -> Response:
     return redirect(url_for("agent_console.login"), 303)
 
 
+def queue_calls() -> list[dict[str, Any]]:
+    language = console_locale.chosen_language()
+    return [in_words(call, language) for call in advisor_calls(current_runtime(), g.agent)]
+
+
 @bp.get("/console")
 @signed_in
 def console() -> str:
+    calls = queue_calls()
     return render_template(
-        "agent/calls.html",
+        "agent/console.html",
         agent=g.agent,
-        calls=advisor_calls(current_runtime(), g.agent),
-        targets=transfers.entry_points(current_runtime().flows),
-        recent=accounts.recent_actions(current_runtime(), g.agent),
+        calls=calls,
+        signature=queue_signature(calls),
+        recent=history(),
+    )
+
+
+@bp.get("/console/queue")
+@signed_in
+def queue() -> ResponseReturnValue:
+    """The queue alone, for the console's poll: 204 (nothing to redraw) while only the waiting times changed."""
+    calls = queue_calls()
+    signature = queue_signature(calls)
+    if request.args.get("seen") == signature:
+        return Response(status=204)
+    return render_template("agent/_queue.html", calls=calls, signature=signature, polled=True)
+
+
+def history() -> list[dict[str, Any]]:
+    """Return the agent's latest transfers as the console shows them: when, which call, the outcome in words."""
+    names = transfers.target_names(current_runtime().flows, console_locale.chosen_language())
+    shown = []
+    for action in accounts.recent_actions(current_runtime(), g.agent):
+        detail = action.detail or {}
+        target = detail.get("state") or detail.get("target") or ""
+        done = action.outcome == "redirected"
+        shown.append(
+            {
+                "at": action.at,
+                "call": action.call_sid or "",
+                "done": done,
+                "outcome": _("sent") if done else outcome_words(action.outcome),
+                "target": names.get(target) or names.get(transfers_target(target)) or target,
+                "language": language_name(detail.get("language")) if detail.get("language") else "",
+            }
+        )
+    return shown
+
+
+def transfers_target(target: str) -> str:
+    """Return the state a target names, or the target itself when it names none."""
+    try:
+        return transfers.resolve_target(current_runtime().flows, target)
+    except AgentError:
+        return target
+
+
+def outcome_words(code: str) -> str:
+    """Return a refused transfer's outcome in a few words."""
+    short = {
+        "unknown_call": _("not sent: unknown call"),
+        "call_finished": _("not sent: the caller had hung up"),
+        "not_with_advisor": _("not sent: already sent on"),
+        "unknown_target": _("not sent: unknown destination"),
+        "bad_request": _("not sent: incomplete or refused choice"),
+        "unknown_person": _("not sent: unknown CIN"),
+        "twilio_failed": _("not sent: telephone service failure"),
+        "not_configured": _("not sent: server not set up"),
+    }
+    return short.get(code, _("not sent"))
+
+
+@bp.get("/console/calls/<call_sid>")
+@signed_in
+def call_page(call_sid: str) -> ResponseReturnValue:
+    return show_call(call_sid, {})
+
+
+def show_call(
+    call_sid: str, chosen: Mapping[str, str], error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
+    """Render one call's page with its transfer form, the agent's choices kept."""
+    try:
+        call = in_words(call_context(current_runtime(), g.agent, call_sid), console_locale.chosen_language())
+    except AgentError as refused:
+        flash(error_words(refused), "error")
+        return redirect(url_for("agent_console.console"), 303)
+    return (
+        render_template(
+            "agent/call.html",
+            agent=g.agent,
+            call=call,
+            targets=transfers.entry_points(current_runtime().flows),
+            caller_languages=CALLER_LANGUAGES,
+            chosen={"language": call.get("language") or "", **chosen},
+            error=error,
+        ),
+        status,
     )
 
 
 @bp.post("/console/calls/<call_sid>/transfer")
 @signed_in
-def transfer(call_sid: str) -> Response:
+def transfer(call_sid: str) -> ResponseReturnValue:
+    """Ask (the confirmation page), change (the call's page, choices kept) or, once confirmed, do a transfer."""
     form = request.form
+    chosen = {"target": form.get("target", ""), "language": form.get("language", ""), "cin": form.get("cin", "")}
+    if form.get("change"):
+        return show_call(call_sid, chosen)
+    chosen["target"] = transfers_target(chosen["target"].strip())  # a flow's name stands for its first target
+    if chosen["target"] not in transfers.entry_points(current_runtime().flows):
+        return show_call(call_sid, chosen, _("Choose where to send the call, then confirm."), 400)
+    if chosen["language"] not in CALLER_LANGUAGES:
+        return show_call(call_sid, chosen, _("Choose the language the caller will hear."), 400)
+    if form.get("confirmed") != "yes":
+        try:
+            call = in_words(call_context(current_runtime(), g.agent, call_sid), console_locale.chosen_language())
+        except AgentError as refused:
+            flash(error_words(refused), "error")
+            return redirect(url_for("agent_console.console"), 303)
+        return render_template("agent/confirm.html", agent=g.agent, call=call, chosen=chosen)
     try:
         done = transfers.transfer_call(
             current_runtime(),
             g.agent,
             call_sid,
-            form.get("target"),
-            form.get("language"),
-            form.get("cin") or None,
+            chosen["target"],
+            chosen["language"],
+            chosen["cin"] or None,
             request.url_root,
         )
     except AgentError as error:
-        flash(f"Call {call_sid} was not transferred: {error}", "error")
+        if error.code == "unknown_call":
+            flash(error_words(error), "error")
+            return redirect(url_for("agent_console.console"), 303)
+        return show_call(call_sid, chosen, error_words(error), http_status(error))
+    if done.verified_by_agent:
+        who = _("identity verified by you")
+    elif done.identity_verified:
+        who = _("identity verified")
     else:
-        who = (
-            "identity verified by you"
-            if done.verified_by_agent
-            else ("identity verified" if done.identity_verified else "identity not verified")
-        )
-        flash(f"Call {call_sid} sent to {done.state} in {LANGUAGE_NAMES[done.language]} ({who}).", "done")
+        who = _("identity not verified")
+    flash(
+        _(
+            "Call %(call)s sent to “%(target)s”, in %(language)s (%(who)s).",
+            call=request.form.get("reference") or call_sid,
+            target=transfers.target_names(current_runtime().flows, console_locale.chosen_language()).get(
+                done.state, done.state
+            ),
+            language=language_name(done.language),
+            who=who,
+        ),
+        "done",
+    )
     return redirect(url_for("agent_console.console"), 303)

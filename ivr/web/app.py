@@ -18,7 +18,7 @@ from ivr.sensitive import install_log_redaction
 from ivr.settings import Settings
 from ivr.sms.sender import start_sender
 from ivr.store.db import Store
-from ivr.web import agent_api, agent_console, agent_voice, audio, health, sms_status, voice
+from ivr.web import agent_api, agent_console, agent_voice, audio, console_locale, health, sms_status, voice
 from ivr.web.extension import EXTENSION_KEY
 from ivr.web.guards import limit_request_bodies
 
@@ -47,6 +47,7 @@ def create_web_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(blueprint)
     agent_console.configure_sessions(app, runtime)
+    console_locale.init_babel(app)  # the console's French and Arabic, in Casablanca time
 
     @app.before_request
     def migrate_once_the_database_answers() -> None:

@@ -116,7 +116,7 @@ def test_the_console_sign_in_says_so_with_429_after_too_many_wrong_tokens(app, t
         console_sign_in(app, WRONG)
     page = console_sign_in(app, token)
     assert page.status_code == 429 and page.headers["Retry-After"] == "900"
-    assert "Too many wrong tokens were sent from your address: try again in 15 minutes." in page.get_data(True)
+    assert "Trop de jetons erronés ont été envoyés depuis votre adresse : réessayez dans 15 min." in page.get_data(True)
     assert console_sign_in(app, token, address=COLLEAGUE).status_code == 303
 
 

@@ -99,7 +99,7 @@ def test_a_login_with_a_wrong_or_disabled_token_is_refused(app, rt, token):
     assert sign_in(client, "agt_not-a-token").status_code == 401
     accounts.disable_agent(rt, "Fatima")
     refused = sign_in(client, token)
-    assert refused.status_code == 401 and "Unknown token, or this agent is disabled" in refused.get_data(as_text=True)
+    assert refused.status_code == 401 and "Jeton inconnu, ou cet agent est désactivé" in refused.get_data(as_text=True)
 
 
 def test_a_transfer_form_without_the_sessions_csrf_token_is_refused(app, caller, twilio_api, token, rt):
@@ -124,9 +124,9 @@ def test_a_transfer_form_with_the_csrf_token_transfers_the_call_and_says_so(app,
     answer = client.post(
         f"/agent/console/calls/{caller.call_sid}/transfer",
         follow_redirects=True,
-        data={"target": "menu.choose", "language": "fr", "csrf_token": csrf_of(page)},
+        data={"target": "menu.choose", "language": "fr", "confirmed": "yes", "csrf_token": csrf_of(page)},
     )
-    assert f"Call {caller.call_sid} sent to menu.choose" in answer.get_data(as_text=True)
+    assert f"Appel {caller.call_sid} renvoyé vers" in answer.get_data(as_text=True)
     assert [u["call_sid"] for u in twilio_api.call_updates] == [caller.call_sid]
     assert [(a.kind, a.outcome) for a in agent_actions(rt, caller.call_sid)] == [("transfer", "redirected")]
 
@@ -194,6 +194,7 @@ def test_the_cin_an_agent_types_reaches_no_audit_trail_and_no_log(app, rt, verif
             "target": "menu",
             "language": "fr",
             "cin": "AB734591",
+            "confirmed": "yes",
             "csrf_token": csrf_of(client.get("/agent/console")),
         },
     )
@@ -269,7 +270,7 @@ def test_the_consoles_latest_actions_list_transfers_not_reads(app, rt, caller, t
     sign_in(client, token)
     AgentApi(app, token).call(caller.call_sid)
     recent = client.get("/agent/console").get_data(as_text=True).split('id="recent"')[1]
-    assert "None yet." in recent and "shown" not in recent
+    assert "Aucun transfert pour le moment." in recent and "shown" not in recent
 
 
 # Errors name no internals.

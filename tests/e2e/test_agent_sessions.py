@@ -32,7 +32,7 @@ def test_a_console_session_ends_after_30_minutes_without_activity(client, clock,
     clock.advance(minutes=30)
     ended = client.get("/agent/console", follow_redirects=True)
     assert ended.request.path == "/agent/login"
-    assert "30 minutes without activity" in ended.get_data(as_text=True)
+    assert "30 minutes d&#39;inactivité" in ended.get_data(as_text=True)
     assert ends_of_sessions(rt) == ["ended_idle"]
 
 
@@ -43,7 +43,7 @@ def test_activity_keeps_a_session_alive_but_never_past_ten_hours_after_sign_in(c
     clock.advance(minutes=15)
     ended = client.get("/agent/console", follow_redirects=True)
     assert ended.request.path == "/agent/login"
-    assert "10 hours after you signed in" in ended.get_data(as_text=True)
+    assert "10 heures après votre connexion" in ended.get_data(as_text=True)
     assert ends_of_sessions(rt) == ["ended_max_length"]
 
 
