@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 import click
 from flask.cli import AppGroup
 
-from ivr.registration import synthetic
+from ivr.cli.tables import shortened, table
+from ivr.registration import listing, synthetic
 from ivr.registration.importer import ImportFileError, ImportReport, ImportStopped, check_readable, import_liaison_list
 from ivr.settings import DATA_DIR
 from ivr.web.extension import current_runtime
@@ -25,6 +26,42 @@ EXIT_OK, EXIT_ROWS_REJECTED, EXIT_FILE_UNUSABLE, EXIT_STOPPED = 0, 1, 2, 3
 PROGRESS_STEP = 1 << 20  # bytes read between two moves of the progress bar
 
 registrations = AppGroup("registrations", help="Import and inspect the liaison bodies' lists.")
+
+
+@registrations.command("list")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Show at most this many people."
+)
+@click.option(
+    "--registered/--pending",
+    default=None,
+    help="Only the people who completed their registration, or only those who have not yet.",
+)
+def list_command(limit: int, registered: bool | None) -> None:
+    """List the pre-registered people by name: category, masked mobile, registration number (no CIN or birth
+    date: the store keeps them only as digests)."""
+    rt = current_runtime()
+    found = listing.people(rt.store, rt.categories, limit, registered)
+    counted = listing.count(rt.store)
+    if counted.total == 0:
+        click.echo("nobody is pre-registered yet: flask --app app registrations load-demo (or import FILE)")
+        return
+    rows = [
+        [
+            person.name,
+            f"{shortened(person.category_label, 32)} ({person.category})",
+            person.mobile,
+            person.number or "pending",
+        ]
+        for person in found
+    ]
+    for line in table(["name", "category", "mobile", "registration number"], rows):
+        click.echo(line)
+    which = {True: " registered", False: " pending", None: ""}[registered]
+    click.echo(
+        f"{len(found)}{which} shown; {counted.total} pre-registered: {counted.registered} registered,"
+        f" {counted.pending} pending"
+    )
 
 
 @registrations.command("import")
