@@ -1,5 +1,6 @@
 """The advisors' opening hours: ranges of days and local times, closed on public holidays and on dates an
-operator adds (ADVISOR_HOURS "mon-fri 08:30-16:30; sat 09:00-12:00", ADVISOR_CLOSED_DATES "2026-12-31")."""
+operator adds (ADVISOR_HOURS "mon-fri 08:30-16:30; sat 09:00-12:00", ADVISOR_CLOSED_DATES "2026-12-31",
+ADVISOR_PUBLIC_HOLIDAYS "MA", or "none" for a call centre that answers on public holidays too)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import holidays
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HOLIDAYS_COUNTRY = "MA"
+NO_PUBLIC_HOLIDAYS = "none"
+END_OF_DAY = time.max  # a range closing at "24:00" covers the last minute of the day too
 RANGE = re.compile(r"^(?P<first>[a-z]{3})(?:-(?P<last>[a-z]{3}))? +(?P<opens>\d\d:\d\d)-(?P<closes>\d\d:\d\d)$")
 EXAMPLE = "'mon-fri 08:30-16:30; sat 09:00-12:00'"
 
@@ -59,7 +62,8 @@ def parse_range(text: str, whole: str) -> Range:
     if not match or match["first"] not in DAYS or (match["last"] or match["first"]) not in DAYS:
         raise ValueError(f"ADVISOR_HOURS must look like {EXAMPLE}: {text.strip()!r} in {whole!r} is not a range")
     first, last = DAYS.index(match["first"]), DAYS.index(match["last"] or match["first"])
-    opens, closes = clock_time(match["opens"], whole), clock_time(match["closes"], whole)
+    opens = clock_time(match["opens"], whole)
+    closes = END_OF_DAY if match["closes"] == "24:00" else clock_time(match["closes"], whole)
     if first > last or opens >= closes:
         raise ValueError(f"ADVISOR_HOURS {whole!r}: {text.strip()!r} is an empty range (days or times backwards)")
     return Range(first, last, opens, closes)
@@ -85,9 +89,23 @@ def parse_closed_dates(text: str) -> frozenset[date]:
     return frozenset(found)
 
 
+def public_holidays(country: str) -> holidays.HolidayBase | None:
+    """Return the public holidays of ADVISOR_PUBLIC_HOLIDAYS (a country code; "none": no public holiday closes)."""
+    if country.strip().lower() == NO_PUBLIC_HOLIDAYS:
+        return None
+    try:
+        return holidays.country_holidays(country.strip().upper())
+    except NotImplementedError:
+        raise ValueError(
+            f"ADVISOR_PUBLIC_HOLIDAYS must be a country code such as {HOLIDAYS_COUNTRY}, or {NO_PUBLIC_HOLIDAYS},"
+            f" not {country!r}"
+        ) from None
+
+
 @lru_cache(maxsize=16)  # every advisor request asks; building the holiday calendar takes ~20 ms
-def parse(text: str, zone: str, closed_dates: str = "") -> OpeningHours:
-    """Parse ADVISOR_HOURS (ranges separated by ';') and ADVISOR_CLOSED_DATES; raise ValueError when malformed."""
+def parse(text: str, zone: str, closed_dates: str = "", holidays_country: str = HOLIDAYS_COUNTRY) -> OpeningHours:
+    """Parse ADVISOR_HOURS (ranges separated by ';', a range may close at 24:00), ADVISOR_CLOSED_DATES and
+    ADVISOR_PUBLIC_HOLIDAYS; raise ValueError when malformed."""
     parts = [part for part in text.lower().split(";") if part.strip()]
     if not parts:
         raise ValueError(f"ADVISOR_HOURS must look like {EXAMPLE}, not {text!r}")
@@ -99,5 +117,5 @@ def parse(text: str, zone: str, closed_dates: str = "") -> OpeningHours:
         ranges=tuple(parse_range(part, text) for part in parts),
         zone=local_zone,
         closed_dates=parse_closed_dates(closed_dates),
-        public_holidays=holidays.country_holidays(HOLIDAYS_COUNTRY),
+        public_holidays=public_holidays(holidays_country),
     )

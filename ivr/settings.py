@@ -36,8 +36,10 @@ DEFAULTS: dict[str, str | int] = {
     "TWILIO_API_BASE_URL": "https://api.twilio.com",
     "ADVISOR_NUMBER": "+212520194040",
     # Days (mon..sun) and local hours when advisors answer, in IVR_TIMEZONE; several ranges separated by ";"
-    # ("mon-fri 08:30-16:30; sat 09:00-12:00"). Closed on Morocco's public holidays.
+    # ("mon-fri 08:30-16:30; sat 09:00-12:00"; "mon-sun 00:00-24:00" is always). Closed on public holidays.
     "ADVISOR_HOURS": "mon-fri 08:30-16:30",
+    # Whose public holidays close the advisors: a country code (Morocco's by default), or "none".
+    "ADVISOR_PUBLIC_HOLIDAYS": "MA",
     # Other dates advisors do not answer, e.g. "2026-12-31,2027-01-02" (local dates, comma-separated).
     "ADVISOR_CLOSED_DATES": "",
     "IVR_TIMEZONE": "Africa/Casablanca",
@@ -95,7 +97,12 @@ def public_base_url(settings: Settings, request_root: str = "") -> str:
 
 def check(settings: Settings) -> None:
     """Refuse settings that would fail mid-call; warn about demo values."""
-    hours.parse(str(settings["ADVISOR_HOURS"]), str(settings["IVR_TIMEZONE"]), str(settings["ADVISOR_CLOSED_DATES"]))
+    hours.parse(
+        str(settings["ADVISOR_HOURS"]),
+        str(settings["IVR_TIMEZONE"]),
+        str(settings["ADVISOR_CLOSED_DATES"]),
+        str(settings.get("ADVISOR_PUBLIC_HOLIDAYS", hours.HOLIDAYS_COUNTRY)),
+    )
     if settings["IVR_PROMPT_MODE"] not in ("say", "play"):
         raise ValueError(f"IVR_PROMPT_MODE must be 'say' or 'play', not {settings['IVR_PROMPT_MODE']!r}")
     if settings["TWILIO_AUTH_TOKEN"] == DEMO_AUTH_TOKEN and not settings.get("TESTING"):

@@ -11,7 +11,12 @@ from ivr.speech.values import ClockTime, DaysAndHours, Schedule, Word
 
 
 def opening_hours(settings: Mapping[str, Any]) -> hours.OpeningHours:
-    return hours.parse(settings["ADVISOR_HOURS"], settings["IVR_TIMEZONE"], settings.get("ADVISOR_CLOSED_DATES", ""))
+    return hours.parse(
+        settings["ADVISOR_HOURS"],
+        settings["IVR_TIMEZONE"],
+        settings.get("ADVISOR_CLOSED_DATES", ""),
+        settings.get("ADVISOR_PUBLIC_HOLIDAYS", hours.HOLIDAYS_COUNTRY),
+    )
 
 
 def hours_words(found: hours.OpeningHours, utc_now: datetime | None = None) -> dict[str, object]:
@@ -24,7 +29,7 @@ def hours_words(found: hours.OpeningHours, utc_now: datetime | None = None) -> d
                     hours.DAYS[r.first_day],
                     hours.DAYS[r.last_day],
                     ClockTime(r.opens.hour, r.opens.minute),
-                    ClockTime(r.closes.hour, r.closes.minute),
+                    ClockTime(0, 0) if r.closes == hours.END_OF_DAY else ClockTime(r.closes.hour, r.closes.minute),
                 )
                 for r in found.ranges
             )

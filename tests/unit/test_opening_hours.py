@@ -99,7 +99,7 @@ def test_a_closed_date_is_a_local_date():
         "fri-mon 08:30-16:30",
         "mon-fri 16:30-08:30",
         "mon-fri 08:30-16:30, sat 09:00-12:00",
-        "mon-fri 08:30-24:00",
+        "mon-fri 08:30-24:30",  # 24:00 closes at the end of the day; no time is later
         "mon-fri 08:60-16:30",
         "mon-fri 08:30-16:30; sat",
     ],
