@@ -19,8 +19,9 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ParamSpec
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -45,6 +46,7 @@ from ivr.agents import accounts, sessions, transfers
 from ivr.agents.accounts import AgentError
 from ivr.agents.context import advisor_calls, call_context
 from ivr.agents.refusals import TooManyRefusals, authenticate_from
+from ivr.callflow.calls import call_reference
 from ivr.runtime import Runtime
 from ivr.settings import public_base_url
 from ivr.speech.catalog import LANGUAGES as CALLER_LANGUAGES
@@ -86,6 +88,9 @@ ERRORS = {
     ),
     "not_configured": _l(
         "Transfers are not set up on this server (its public address is missing). Tell your supervisor."
+    ),
+    "internal_error": _l(
+        "Something went wrong on the server: the call was not sent. Try again; if it fails again, tell your supervisor."
     ),
     "too_many_refused_tokens": _l("Too many wrong tokens were sent from your address: wait before trying again."),
     "session_ended": _l("Your session has ended: sign in again."),
@@ -216,7 +221,9 @@ def when(moment: datetime | str | None) -> str:
         moment = datetime.fromisoformat(moment.removesuffix("Z"))
     if moment is None:
         return ""
-    return str(format_datetime(moment, "d MMM, HH:mm"))
+    # zoneinfo's (tzdata's) Casablanca: pytz, which Flask-Babel would convert with, stays on UTC there after 2025.
+    local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(console_locale.TIMEZONE))
+    return str(format_datetime(local, "d MMM, HH:mm", rebase=False))
 
 
 def waited(call: Mapping[str, Any]) -> int:
@@ -353,7 +360,7 @@ def history() -> list[dict[str, Any]]:
         shown.append(
             {
                 "at": action.at,
-                "call": action.call_sid or "",
+                "call": call_reference(action.call_sid) if action.call_sid else "",
                 "done": done,
                 "outcome": _("sent") if done else outcome_words(action.outcome),
                 "target": names.get(target) or names.get(transfers_target(target)) or target,
@@ -382,6 +389,7 @@ def outcome_words(code: str) -> str:
         "unknown_person": _("not sent: unknown CIN"),
         "twilio_failed": _("not sent: telephone service failure"),
         "not_configured": _("not sent: server not set up"),
+        "internal_error": _("not sent: server error"),
     }
     return short.get(code, _("not sent"))
 
@@ -450,6 +458,9 @@ def transfer(call_sid: str) -> ResponseReturnValue:
             flash(error_words(error), "error")
             return redirect(url_for("agent_console.console"), 303)
         return show_call(call_sid, chosen, error_words(error), http_status(error))
+    except Exception:  # the service recorded it as internal_error; the agent keeps their page and choices
+        log.exception("agent console: the transfer of %s failed unexpectedly", call_sid)
+        return show_call(call_sid, chosen, str(ERRORS["internal_error"]), 500)
     if done.verified_by_agent:
         who = _("identity verified by you")
     elif done.identity_verified:
