@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from ivr.callflow.calls import CallLookupError, call_sid_of, local_zone, recent_calls, since_time
+from ivr.callflow.calls import CallLookupError, NoSuchCall, call_sid_of, local_zone, recent_calls, since_time
 from ivr.cli.tables import table
 from ivr.simulator.export import ExportError, export_call
 from ivr.web.extension import current_runtime
@@ -64,7 +64,7 @@ def export_command(call_sid: str, output: Path | None) -> None:
     """Export a recorded call (its CallSid, or its reference from `calls list`) as a scenario to replay with
     `flask replay`."""
     try:
-        scenario = export_call(current_runtime(), call_sid_of(current_runtime(), call_sid))
+        scenario = export_call(current_runtime(), exported_sid(call_sid))
     except (CallLookupError, ExportError) as error:
         raise click.ClickException(str(error)) from error
     if output is None:
@@ -72,3 +72,11 @@ def export_command(call_sid: str, output: Path | None) -> None:
         return
     output.write_text(scenario, encoding="utf-8")
     click.echo(f"{output} written; replay it with: flask --app app replay {output}")
+
+
+def exported_sid(key: str) -> str:
+    """Return the CallSid a CallSid or a reference names; an unknown one as given, for the export to refuse."""
+    try:
+        return call_sid_of(current_runtime(), key)
+    except NoSuchCall:
+        return key

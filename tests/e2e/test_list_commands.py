@@ -133,6 +133,6 @@ def test_calls_export_takes_a_calls_reference_as_well_as_its_callsid(run, phone,
     assert "info.choose" in by_reference
 
 
-def test_calls_export_of_an_unknown_reference_says_what_to_give(app):
+def test_calls_export_of_an_unknown_reference_says_there_is_no_such_call(app):
     result = app.test_cli_runner().invoke(calls, ["export", "ZZZ-ZZZ"])
-    assert result.exit_code == 1 and "CallSid or reference" in result.output
+    assert result.exit_code == 1 and "no call ZZZ-ZZZ in the audit trail" in result.output
