@@ -23,7 +23,7 @@ from ivr.simulator.caller import (
     WebhookError,
 )
 from ivr.simulator.listening import ListeningError, write_call_audio
-from ivr.simulator.stand_in_call import CallUpdate, StandInCall
+from ivr.simulator.stand_in_call import CallHungUp, CallUpdate, StandInCall
 from ivr.speech.catalog import Catalog
 
 GATHER_HELP = "keys (0-9 * #), empty line = wait, h = hang up"
@@ -210,6 +210,10 @@ class Following:
                 click.echo(f"\n-- an agent transferred the call: Twilio fetches {got.url}")
                 self.with_advisor = False
                 return self.caller.redirected(got.url, got.method)
+            if isinstance(got, CallHungUp):
+                click.echo("\n-- the call was hung up through Twilio's API")
+                self.with_advisor = False
+                return self.caller.hung_up_through_the_api()
             if got is None:
                 click.echo()
                 return self.caller.hangup()  # end of input: the caller puts the phone down
@@ -234,9 +238,9 @@ class Following:
             if choice or not self.with_advisor:
                 click.echo("?? not possible now")
 
-    def _line_or_update(self) -> str | CallUpdate | None:
-        """Return the next line typed (None at the end of input), or an update of the call's URL if one
-        comes first; the stand-in is asked every `interval` seconds meanwhile."""
+    def _line_or_update(self) -> str | CallUpdate | CallHungUp | None:
+        """Return the next line typed (None at the end of input), or what the API did to the call (a new URL,
+        a hang-up) if that comes first; the stand-in is asked every `interval` seconds meanwhile."""
         if self._reader is None:
             self._reader = threading.Thread(target=self._read, name="console-keys", daemon=True)
             self._reader.start()
@@ -244,9 +248,9 @@ class Following:
             try:
                 return self._lines.get(timeout=self.interval)
             except queue.Empty:
-                update = self.placed.new_update()
-                if update is not None:
-                    return update
+                news = self.placed.news()
+                if news is not None:
+                    return news
 
     def _read(self) -> None:
         while line := sys.stdin.readline():  # click's test runner swaps sys.stdin too

@@ -186,6 +186,11 @@ class SimulatedCaller:
         self._pending(None)
         return self._take("hang up", lambda turn: self._end(turn, "caller"))
 
+    def hung_up_through_the_api(self) -> Turn:
+        """End the call as Twilio does when its REST API is told to (an update with Status=completed)."""
+        self._pending(None)
+        return self._take("hung up through the API", lambda turn: self._end(turn, "api"))
+
     def redirected(self, url: str, method: str = "POST") -> Turn:
         """Follow an update of the call's URL (Twilio's REST API): the current TwiML stops, the URL is fetched."""
         self._pending(None)

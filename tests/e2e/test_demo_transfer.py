@@ -13,6 +13,7 @@ import pexpect
 import pytest
 import requests
 
+from ivr.twilio_rest import make_client
 from tests.agent_support import new_agent
 from tests.conftest import AUTH_TOKEN
 from tests.waiting import wait_until
@@ -126,4 +127,14 @@ def test_e_lets_the_advisor_hang_up_and_the_call_ends_as_the_flows_say(console, 
     console.sendline("e")
     console.expect(re.escape(voice.text("common.goodbye", "fr")))
     console.expect(r"-- call ended \(hangup\)|-- call ended \(end_of_document\)")
+    console.expect(pexpect.EOF)
+
+
+def test_a_call_hung_up_through_twilios_api_ends_in_the_console(console, twilio_api, settings):
+    call_sid = reach_the_advisor_from_the_console(console, "fr")
+
+    make_client(settings).calls(call_sid).update(status="completed")
+
+    console.expect("the call was hung up through Twilio's API", timeout=10)
+    console.expect(r"-- call ended \(api\)")
     console.expect(pexpect.EOF)

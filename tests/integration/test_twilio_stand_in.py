@@ -12,7 +12,7 @@ import requests
 from twilio.base.exceptions import TwilioRestException
 
 from ivr.simulator.caller import SimulatedCaller
-from ivr.simulator.stand_in_call import CallUpdate, StandInCall
+from ivr.simulator.stand_in_call import CallHungUp, CallUpdate, StandInCall
 from ivr.simulator.twilio_stand_in import TwilioApiStandIn
 from ivr.twilio_rest import make_client, send_sms
 
@@ -188,20 +188,20 @@ def placed_call(stand_in, call_sid: str = CALL_SID) -> StandInCall:
 def test_a_call_the_console_places_is_in_progress_and_an_update_of_its_url_reaches_it(stand_in, client):
     placed = placed_call(stand_in)
     assert stand_in.calls[CALL_SID]["from"] == "+212600777888"
-    assert placed.new_update() is None
+    assert placed.news() is None
 
     call = client.calls(CALL_SID).update(url="http://127.0.0.1:8080/voice/resume?seq=7", method="POST")
 
     assert (call.sid, call.status) == (CALL_SID, "in-progress")
-    assert placed.new_update() == CallUpdate("http://127.0.0.1:8080/voice/resume?seq=7", "POST")
-    assert placed.new_update() is None  # carried out once
+    assert placed.news() == CallUpdate("http://127.0.0.1:8080/voice/resume?seq=7", "POST")
+    assert placed.news() is None  # carried out once
 
 
 def test_of_two_updates_before_the_call_looks_only_the_latest_is_carried_out(stand_in, client):
     placed = placed_call(stand_in)
     client.calls(CALL_SID).update(url="http://127.0.0.1:8080/first", method="POST")
     client.calls(CALL_SID).update(url="http://127.0.0.1:8080/second", method="GET")
-    assert placed.new_update() == CallUpdate("http://127.0.0.1:8080/second", "GET")
+    assert placed.news() == CallUpdate("http://127.0.0.1:8080/second", "GET")
     with urlopen(f"{stand_in.base_url}/_standin/calls/{CALL_SID}.json") as response:
         view = json.load(response)
     assert [update["url"] for update in view["updates"]] == [
@@ -217,7 +217,7 @@ def test_updating_a_call_the_console_said_has_ended_raises_twilios_21220(stand_i
     with pytest.raises(TwilioRestException) as raised:
         client.calls(CALL_SID).update(url="http://127.0.0.1:8080/voice/resume?seq=7", method="POST")
     assert (raised.value.status, raised.value.code) == (400, 21220)
-    assert stand_in.call_updates == [] and placed.new_update() is None
+    assert stand_in.call_updates == [] and placed.news() is None
 
 
 def test_a_call_with_a_sid_twilio_would_not_give_or_an_unknown_status_is_refused(stand_in):
@@ -233,3 +233,13 @@ def test_a_call_with_a_sid_twilio_would_not_give_or_an_unknown_status_is_refused
 def test_a_stand_in_that_does_not_answer_knows_no_call():
     caller = SimulatedCaller.over_http("http://127.0.0.1:9")
     assert StandInCall.place("http://127.0.0.1:9", caller) is None
+
+
+def test_a_call_hung_up_through_the_api_is_news_to_its_caller_but_its_own_end_is_not(stand_in, client):
+    placed = placed_call(stand_in)
+    call = client.calls(CALL_SID).update(status="completed")
+    assert call.status == "completed"
+    assert placed.news() == CallHungUp("completed")
+    other = placed_call(stand_in, "CA" + "f" * 32)
+    other.ended()
+    assert other.news() is None
