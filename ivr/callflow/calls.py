@@ -191,12 +191,13 @@ def standing(rt: Runtime, call: CallSession, sent_to: str | None) -> str:
     transfer."""
     flows, where = rt.flows, f"{call.flow}.{call.state}"
     reason = flows.reason_text(call.transfer_reason) if call.transfer_reason else None
+    why = f" from {call.transfer_state} ({reason})" if reason else ""
     if call.status == "active" and where == flows.queue:
-        said = f"with the advisors ({reason})" if reason else "with the advisors"
+        said = f"with the advisors{why}"
     else:
         said = f"{'in progress' if call.status == 'active' else 'ended'} at {where}"
         if reason:
-            said += f"; was transferred to the advisors ({reason})"
+            said += f"; was transferred to the advisors{why}"
     if sent_to:
         said += f"; an agent sent it to {sent_to}"
     return said

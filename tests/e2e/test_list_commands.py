@@ -86,7 +86,7 @@ def test_calls_list_says_a_call_is_with_the_advisors_and_why(run, phone, twilio_
     caller = phone("+212600123456")
     reach_the_advisor(caller, twilio_api)
     [line] = lines_with(run(calls, "list"), caller.call_sid)
-    assert "with the advisors (the caller asked for an advisor)" in line
+    assert "with the advisors from menu.choose (the caller asked for an advisor)" in line
 
 
 def test_calls_list_says_a_call_ended_and_where_an_agent_sent_it(app, rt, run, phone, twilio_api, people):
@@ -95,7 +95,10 @@ def test_calls_list_says_a_call_ended_and_where_an_agent_sent_it(app, rt, run, p
     AgentApi(app, new_agent(rt)).transfer(caller.call_sid, target="menu", language="fr")
     caller.hangup()
     [line] = lines_with(run(calls, "list"), caller.call_sid)
-    assert "ended at menu.choose; was transferred to the advisors (the caller asked for an advisor)" in line
+    assert (
+        "ended at menu.choose; was transferred to the advisors from menu.choose (the caller asked for an advisor)"
+        in line
+    )
     assert "an agent sent it to menu.choose" in line
 
 
