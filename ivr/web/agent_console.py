@@ -40,6 +40,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
 from flask_babel import format_datetime, lazy_gettext  # type: ignore[import-untyped]
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
 from ivr.agents import accounts, sessions, transfers
@@ -184,6 +185,14 @@ def protect(response: Response) -> Response:
     """Forbid caching, framing and content sniffing of every console answer; keep a language asked in the URL."""
     response.headers.update(CONSOLE_HEADERS)
     return console_locale.keep_choice(response)
+
+
+@bp.errorhandler(HTTPException)
+def error_page(error: HTTPException) -> ResponseReturnValue:
+    """Answer a refused console request with a page in the agent's language (the words the view gave, if any)."""
+    given = error.description if error.description != type(error).description else None
+    message = given or _("This page could not be shown. Go back to the queue and try again.")
+    return render_template("agent/error.html", message=message), error.code or 500
 
 
 @bp.app_context_processor

@@ -127,3 +127,13 @@ def test_an_unknown_call_sends_the_agent_back_to_the_queue_in_words(client):
     answer = client.get("/agent/console/calls/CA-nothing", follow_redirects=True)
     assert answer.request.path == "/agent/console"
     assert "Cet appel est inconnu ici." in answer.get_data(as_text=True)
+
+
+def test_a_refused_form_is_answered_with_a_page_in_the_agents_language(client):
+    french = client.post("/agent/logout")
+    assert french.status_code == 400 and html_tag(french) == '<html lang="fr" dir="ltr">'
+    assert "Ce formulaire a expiré ou ne vient pas de la console" in french.get_data(as_text=True)
+    client.get("/agent/console?lang=ar")
+    arabic = client.post("/agent/logout")
+    assert arabic.status_code == 400 and "انتهت صلاحية هذه الاستمارة" in arabic.get_data(as_text=True)
+    assert client.get("/agent/console/nothing-here").status_code == 404
