@@ -278,21 +278,37 @@ def signed_in(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseRet
 
     @functools.wraps(view)
     def checked(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
-        key = session.get("console")
+        key, polled = session.get("console"), bool(request.headers.get("HX-Request"))
         try:
             g.agent = sessions.resume_session(current_runtime(), key)
+            idle_behind_polls(key, polled)
         except AgentError as error:
             session.clear()
             if request.method == "POST":
                 abort(http_status(error), error_words(error))
             if key:
                 flash(error_words(error), "error")
-            if request.headers.get("HX-Request"):  # a poll: the whole page goes to the login
+            if polled:  # the whole page goes to the login
                 return Response(status=204, headers={"HX-Redirect": url_for("agent_console.login")})
             return redirect(url_for("agent_console.login"))
         return view(*args, **kwargs)
 
     return checked
+
+
+def idle_behind_polls(key: str | None, polled: bool) -> None:
+    """End a session whose console only polled the queue for 30 minutes: polls are requests, not the agent's activity.
+
+    The store's session sees every request (a poll too); the cookie keeps when the agent last did something
+    (opened a page, sent a form), and a poll past the idle limit after it ends the session as idle.
+    """
+    now = current_runtime().now()
+    if not polled or "acted_at" not in session:
+        session["acted_at"] = now.isoformat()
+        return
+    if now - datetime.fromisoformat(session["acted_at"]) >= sessions.IDLE_LIMIT:
+        sessions.end_session(current_runtime(), key, "idle")
+        raise sessions.SessionEnded(sessions.ENDED["idle"])
 
 
 @bp.get("/")

@@ -137,3 +137,23 @@ def test_a_refused_form_is_answered_with_a_page_in_the_agents_language(client):
     arabic = client.post("/agent/logout")
     assert arabic.status_code == 400 and "انتهت صلاحية هذه الاستمارة" in arabic.get_data(as_text=True)
     assert client.get("/agent/console/nothing-here").status_code == 404
+
+
+def test_a_console_that_only_polls_for_30_minutes_ends_its_session_as_idle(client, clock, rt):
+    client.get("/agent/console")
+    for _ in range(29):
+        clock.advance(minutes=1)
+        assert client.get("/agent/console/queue", headers={"HX-Request": "true"}).status_code == 200
+    clock.advance(minutes=1)
+    ended = client.get("/agent/console/queue", headers={"HX-Request": "true"})
+    assert ended.status_code == 204 and ended.headers["HX-Redirect"] == "/agent/login"
+    assert [a.outcome for a in agent_actions(rt) if a.kind == "session"] == ["login", "ended_idle"]
+    assert "30 minutes d&#39;inactivité" in client.get("/agent/login").get_data(as_text=True)
+
+
+def test_the_agents_own_requests_keep_a_polling_console_open(client, clock, rt):
+    for _ in range(4):
+        clock.advance(minutes=20)
+        assert client.get("/agent/console/queue", headers={"HX-Request": "true"}).status_code == 200
+        assert client.get("/agent/console").status_code == 200  # the agent opened a page
+    assert [a.outcome for a in agent_actions(rt) if a.kind == "session"] == ["login"]
