@@ -9,6 +9,7 @@ commit and finds the session prepared.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from ivr.speech.catalog import LANGUAGES
 from ivr.store.models import CallEvent, PreRegistration, Registration
 from ivr.twilio_rest import close_client, make_client
 
+log = logging.getLogger(__name__)
 CALL_NOT_IN_PROGRESS = 21220  # Twilio's error for redirecting a call that has ended
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
@@ -139,7 +141,10 @@ def transfer_call(
         refused(rt, agent, call_sid, error, detail)
         raise
     except Exception:
-        refused(rt, agent, call_sid, InternalFailure("the transfer failed unexpectedly"), detail)
+        try:
+            refused(rt, agent, call_sid, InternalFailure("the transfer failed unexpectedly"), detail)
+        except Exception:
+            log.exception("transfer of call %s: its failure could not be recorded in the agent's history", call_sid)
         raise
 
 

@@ -88,3 +88,14 @@ def test_the_history_lists_refused_and_done_transfers_newest_first(api, caller, 
     api.transfer(caller.call_sid, target="nowhere", language="fr")
     api.transfer(caller.call_sid, target="menu", language="fr")
     assert [action.outcome for action in history(rt)] == ["redirected", "unknown_target"]
+
+
+def test_a_failure_that_cannot_be_recorded_still_answers_an_internal_error(api, caller, rt, monkeypatch, caplog):
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("ivr.agents.transfers._redirect", broken)
+    monkeypatch.setattr("ivr.agents.transfers.refused", broken)
+    answer = api.transfer(caller.call_sid, target="menu", language="fr")
+    assert (answer.status_code, answer.json["error"]) == (500, "internal_error")
+    assert "could not be recorded in the agent's history" in caplog.text
