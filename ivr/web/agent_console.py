@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, ParamSpec
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton, format_time, get_datetime_format
 from flask import (
     Blueprint,
     Flask,
@@ -38,7 +39,7 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
-from flask_babel import format_datetime, lazy_gettext  # type: ignore[import-untyped]
+from flask_babel import get_locale, lazy_gettext  # type: ignore[import-untyped]
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -232,7 +233,9 @@ def when(moment: datetime | str | None) -> str:
         return ""
     # zoneinfo's (tzdata's) Casablanca: pytz, which Flask-Babel would convert with, stays on UTC there after 2025.
     local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(console_locale.TIMEZONE))
-    return str(format_datetime(local, "d MMM, HH:mm", rebase=False))
+    locale = get_locale()
+    day = format_skeleton("MMMd", local, locale=locale)  # "25 nov." or "25 نونبر"
+    return str(get_datetime_format("short", locale=locale)).format(format_time(local, "HH:mm", locale=locale), day)
 
 
 def waited(call: Mapping[str, Any]) -> int:

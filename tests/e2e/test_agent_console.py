@@ -110,7 +110,7 @@ def test_an_agent_signs_in_in_french_sees_a_call_arrive_and_sends_it_on_after_co
     identity = call.locator(".identity").inner_text()
     assert "Amina FICTIF" in identity and "Médecins" in identity and "•••• 4578" in identity
     assert re.fullmatch(r"\d\d:\d\d", call.locator(".waited").inner_text())
-    assert "depuis 25 nov., 11:00" in call.inner_text()  # 10:00 UTC is 11:00 in Casablanca
+    assert "depuis 25 nov. 11:00" in call.inner_text()  # 10:00 UTC is 11:00 in Casablanca
     screenshots(page, "queue-fr")
 
     call.get_by_role("link").click()
