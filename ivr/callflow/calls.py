@@ -1,10 +1,10 @@
 """Calls as people find them: a short reference read out instead of the CallSid, and the recent calls.
 
 A call's reference is derived from its CallSid alone (6 characters of an alphabet without 0/O, 1/I/L, shown
-3-3: "K7Q-4MZ"), so the console, the agents' API, `calls list` and the audit trail all show the same one without
-storing it. Finding a call by its reference looks among the calls started within REFERENCE_WINDOW: a reference
-is for the calls at hand, and its 31^6 values may repeat across many months of calls. Nothing here shows a CIN,
-a birth date or a whole phone number.
+3-3: "K7Q-4MZ"), so the console, the agents' API, `calls list` and the audit trail all show the same one. It is
+stored with the call as it starts, indexed with the start time, and a reference names a call started within
+REFERENCE_WINDOW: it is for the calls at hand, and its 31^6 values may repeat across many months of calls.
+Nothing here shows a CIN, a birth date or a whole phone number.
 """
 
 from __future__ import annotations
@@ -74,13 +74,12 @@ def calls_named(db: Session, key: str, now: datetime, window: timedelta = REFERE
     reference = as_reference(key)
     if reference is None:
         return []
-    recent = db.execute(
-        select(CallSession.id, CallSession.call_sid)
-        .where(CallSession.started_at >= now - window)
+    query = (
+        select(CallSession)
+        .where(CallSession.reference == reference, CallSession.started_at >= now - window)
         .order_by(CallSession.started_at.desc(), CallSession.id.desc())
     )
-    ids = [row.id for row in recent if call_reference(row.call_sid) == reference]
-    return [db.get_one(CallSession, call_id) for call_id in ids]
+    return list(db.scalars(query))
 
 
 def call_named(db: Session, key: str, now: datetime) -> CallSession:

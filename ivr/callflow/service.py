@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from ivr.audio.player import player_for
 from ivr.callflow import engine, twiml_writer
+from ivr.callflow.calls import call_reference
 from ivr.callflow.engine import Prompt, Reply, StepContext
 from ivr.flows.registry import CALL_TOO_LONG
 from ivr.runtime import Runtime
@@ -88,6 +89,7 @@ def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, re
         start_flow, start_state = rt.flows.start.split(".", 1)
         call = CallSession(
             call_sid=call_sid,
+            reference=call_reference(call_sid),
             from_number=from_number,
             to_number=to_number,
             flow=start_flow,

@@ -118,6 +118,7 @@ class CallSession(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    reference: Mapped[str | None] = mapped_column(String(7))  # ivr/callflow/calls.py: derived from the CallSid
     from_number: Mapped[str] = mapped_column(String(NUMBER_LENGTH), index=True)
     to_number: Mapped[str] = mapped_column(String(NUMBER_LENGTH))
     language: Mapped[str | None] = mapped_column(String(2))
@@ -139,7 +140,10 @@ class CallSession(Base):
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_call_sessions_from_started", "from_number", "started_at"),)
+    __table_args__ = (
+        Index("ix_call_sessions_from_started", "from_number", "started_at"),
+        Index("ix_call_sessions_reference_started", "reference", "started_at"),
+    )
 
 
 class CallEvent(Base):
