@@ -248,24 +248,16 @@ def waited(call: Mapping[str, Any]) -> int:
 
 
 def in_words(call: dict[str, Any], language: str) -> dict[str, Any]:
-    """Add to a call's context what the console shows of it in the agent's language; the data's words first,
-    else the flows' declarations, else the key itself."""
-    flows, categories = current_runtime().flows, current_runtime().categories
-    reason = (call.get("reason_words") or {}).get(language) or flows.reason_text(call.get("transfer_reason"), language)
-    stood = call.get("stood_words") or flows.stood_words(call.get("state_reached"))
+    """Add to a call's context what the console shows of it in the agent's language (the words of flows/ and of
+    data/categories.yaml that the context carries; the key itself for one they do not know)."""
     person = call.get("person")
-    category = None
-    if person:
-        category = (person.get("category_words") or {}).get(language)
-        if category is None and person.get("category") in categories.codes:
-            category = categories.get(person["category"]).label.get(language)
-        category = category or person.get("category")
     return {
         **call,
-        "reference": call.get("reference") or call["call_sid"],
-        "why": reason,
-        "stood": (stood or {}).get(language) or call.get("state_reached"),
-        "category_words": category,
+        "why": (call.get("reason_words") or {}).get(language) or call.get("transfer_reason"),
+        "stood": (call.get("stood_words") or {}).get(language) or call.get("state_reached"),
+        "category_words": ((person.get("category_words") or {}).get(language) or person.get("category"))
+        if person
+        else None,
         "waited_seconds": waited(call),
     }
 
