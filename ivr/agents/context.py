@@ -18,6 +18,7 @@ from ivr.flows.loader import FlowBook
 from ivr.registration.categories import CategoryTable
 from ivr.registration.mobiles import last_four
 from ivr.runtime import Runtime
+from ivr.store.agent_models import AgentAction
 from ivr.store.models import CallSession, PreRegistration, Registration
 
 
@@ -41,8 +42,22 @@ def advisor_calls(rt: Runtime, agent: AgentIdentity) -> list[dict[str, Any]]:
             .order_by(CallSession.transferred_at, CallSession.id)
         )
         found = [describe(db, call, rt.flows, rt.categories) for call in db.scalars(query)]
-        record(db, rt, agent.id, "read", "listed", detail={"calls": [call["call_sid"] for call in found]})
+        listed = {"calls": [call["call_sid"] for call in found]}
+        # The console polls every second: a listing the same as the agent's previous read adds nothing to the trail.
+        if not repeats_last_read(db, agent, listed):
+            record(db, rt, agent.id, "read", "listed", detail=listed)
         return found
+
+
+def repeats_last_read(db: Session, agent: AgentIdentity, listed: dict[str, Any]) -> bool:
+    """Tell whether the agent's latest read was a listing of the same calls."""
+    last = db.scalars(
+        select(AgentAction)
+        .where(AgentAction.agent_id == agent.id, AgentAction.kind == "read")
+        .order_by(AgentAction.at.desc(), AgentAction.id.desc())
+        .limit(1)
+    ).first()
+    return last is not None and last.outcome == "listed" and last.detail == listed
 
 
 def call_context(rt: Runtime, agent: AgentIdentity, call_sid: str) -> dict[str, Any]:

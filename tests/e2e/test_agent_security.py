@@ -285,3 +285,13 @@ def test_an_unexpected_failure_is_a_json_500_that_names_no_internals(app, caller
     assert answer.status_code == 500 and answer.json["error"] == "internal_error"
     assert "secret.db" not in answer.get_data(as_text=True)
     assert answer.headers["Cache-Control"] == "no-store"
+
+
+def test_a_console_polling_an_unchanged_queue_adds_one_listing_to_the_trail_not_one_a_second(app, rt, caller, token):
+    api = AgentApi(app, token)
+    for _ in range(5):
+        api.calls()
+    api.call(caller.call_sid)
+    api.calls()
+    reads = [(a.outcome, a.call_sid) for a in agent_actions(rt) if a.kind == "read"]
+    assert reads == [("listed", None), ("shown", caller.call_sid), ("listed", None)]
