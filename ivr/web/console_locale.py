@@ -15,7 +15,7 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, has_request_context, request
-from flask_babel import Babel  # type: ignore[import-untyped]
+from flask_babel import Babel
 from werkzeug.wrappers import Response
 
 log = logging.getLogger(__name__)
