@@ -267,11 +267,20 @@ def flow_dot(book: FlowBook, flow: str, counts: Counts | None = None) -> str:
     return FlowGraph(book, flow, counts).build().dot()
 
 
-def render_svg(dot: str) -> bytes:
-    """Lay out a DOT graph with Graphviz's `dot` and return the SVG; raise DotMissing without `dot`."""
+def dot_program() -> str:
+    """Return the path of Graphviz's `dot`; raise DotMissing when it is not installed."""
     program = shutil.which("dot")
     if program is None:
-        raise DotMissing("Graphviz's dot is not installed: install Debian's graphviz (sudo apt-get install graphviz)")
+        raise DotMissing(
+            "Graphviz's dot is not installed: install Debian's graphviz (sudo apt-get install graphviz, or"
+            " scripts/setup as root)"
+        )
+    return program
+
+
+def render_svg(dot: str) -> bytes:
+    """Lay out a DOT graph with Graphviz's `dot` and return the SVG; raise DotMissing without `dot`."""
+    program = dot_program()
     done = subprocess.run(
         [program, "-Tsvg"], input=dot.encode("utf-8"), capture_output=True, timeout=DOT_TIMEOUT, check=False
     )
@@ -282,6 +291,7 @@ def render_svg(dot: str) -> bytes:
 
 def write_diagrams(book: FlowBook, out: Path, counts: Counts | None = None) -> list[Path]:
     """Write out/<flow>.svg for every flow of the book; return the files written."""
+    dot_program()
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for flow in flow_names(book):
