@@ -1,0 +1,1 @@
+"""Campaign reports for supervisors: counts of calls, registrations and SMS over a period, from the audit trail."""
