@@ -11,6 +11,7 @@ from ivr.cli.flows import flows
 from ivr.cli.prompts import prompts
 from ivr.cli.registrations import registrations
 from ivr.cli.replay import replay
+from ivr.cli.reports import report
 from ivr.cli.schema import db
 from ivr.cli.sms_worker import sms
 from ivr.web.app import create_web_app
@@ -19,6 +20,6 @@ from ivr.web.app import create_web_app
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the web app and add the command-line groups to it."""
     app = create_web_app(test_config)
-    for command in (registrations, prompts, flows, db, sms, call, replay, calls, agents):
+    for command in (registrations, prompts, flows, db, sms, call, replay, calls, agents, report):
         app.cli.add_command(command)
     return app
