@@ -204,21 +204,30 @@ class FlowGraph:
                 continue
             for label, target, style in declared_arrows(other):
                 if target.transfer is None and target.state.split(".", 1)[0] == self.flow:
-                    node = f"from:{other.name}"
-                    self.nodes.setdefault(
-                        node, f'shape=cds, style=filled, fillcolor="#ffffff", label={quote(other.name + " →")}'
+                    self.add_arrow(
+                        self.from_node(other.name), (other.name, target.state), style, label, head=target.state
                     )
-                    self.add_arrow(node, (other.name, target.state), style, label, head=target.state)
         for state in self.states:
             for label, target, style in declared_arrows(state):
                 to = transfer_to(target.transfer) if target.transfer is not None else target.state
                 self.add_arrow(state.name, (state.name, to), style, label)
+        # Counted arrows no declaration draws: out of this flow's states, or into them from another flow's.
         drawn = {arrow.key for arrow in self.arrows}
         for key, count in sorted(self.counts.arrows.items()):
             tail, to = key
-            if count and key not in drawn and tail in self.nodes and tail.split(".", 1)[0] == self.flow:
+            if not count or key in drawn:
+                continue
+            if tail.split(".", 1)[0] == self.flow and tail in self.nodes:
                 self.add_arrow(tail, key, UNDECLARED, "")
+            elif to.split(".", 1)[0] == self.flow and to in self.nodes and tail in self.book:
+                self.add_arrow(self.from_node(tail), key, UNDECLARED, "", head=to)
         return self
+
+    def from_node(self, state: str) -> str:
+        """Return the node of another flow's state that calls come from, adding it when it is not there yet."""
+        node = f"from:{state}"
+        self.nodes.setdefault(node, f'shape=cds, style=filled, fillcolor="#ffffff", label={quote(state + " →")}')
+        return node
 
     def arrow_line(self, arrow: Arrow, busiest: int) -> str:
         labels = [label for label in arrow.labels if label]
@@ -244,7 +253,10 @@ class FlowGraph:
         title = self.book.flow_titles.get(self.flow)
         caption = f"flow {self.flow}" + (f": {title.en}" if title is not None else "")
         caption += "\nsolid: keys, outcomes, next · dashed: no input, invalid, max attempts"
-        caption += " · at every question * repeats and 0 goes to the advisors (caller_request)"
+        if any(state.kind == "ask" for state in self.states):
+            caption += "\nat every question * repeats and 0 goes to the advisors (caller_request)"
+        if any(arrow.style == UNDECLARED for arrow in self.arrows):
+            caption += "\ndotted: calls that went outside the declared arrows (0, an agent, a call too long)"
         lines = [
             f"digraph {quote(self.flow)} {{",
             f'  graph [rankdir=TB, fontname="DejaVu Sans", fontsize=12, labelloc=t, label={quote(caption)}];',

@@ -256,6 +256,18 @@ def test_a_counted_arrow_the_flow_does_not_declare_is_drawn_dotted_rather_than_l
     assert ("desk.hello", "to:shop.open") not in arrows  # a count of 0 draws nothing new
 
 
+def test_calls_an_agent_sent_into_a_flow_are_drawn_dotted_from_where_they_stood(small):
+    counts = Counts(arrows={("help.ring", "desk.pick"): 4, ("nowhere.at_all", "desk.pick"): 9})
+    dot = diagram.flow_dot(small, "desk", counts)
+    arrows, shapes = edges(dot), nodes(dot)
+    assert (
+        "style=dotted" in arrows["from:help.ring", "desk.pick"] and "4 calls" in arrows["from:help.ring", "desk.pick"]
+    )
+    assert 'label="help.ring →"' in shapes["from:help.ring"]
+    assert "from:nowhere.at_all" not in shapes  # a state the book does not know is not drawn
+    assert "dotted: calls that went outside the declared arrows" in dot
+
+
 def test_a_flow_the_book_does_not_have_is_refused(small):
     with pytest.raises(KeyError, match="no flow 'nope'"):
         diagram.flow_dot(small, "nope")
