@@ -1,4 +1,7 @@
-"""Call-centre agents: accounts, token authentication and the audit trail of their actions.
+"""Call-centre agents: accounts, their role, token authentication and the audit trail of their actions.
+
+An account is an agent's or a supervisor's: both sign in with a token and use the agents' console; supervisors
+also see the campaign's pages (ivr/web/supervisor_pages.py).
 
 A token is 32 random bytes shown once; the store keeps its SHA-256 digest. A slow password hash
 would add nothing against guessing 256 random bits, and a plain digest lets a request find its
@@ -20,6 +23,8 @@ from ivr.store.agent_models import Agent, AgentAction
 
 TOKEN_PREFIX = "agt_"
 MAX_NAME_LENGTH = 100
+AGENT, SUPERVISOR = "agent", "supervisor"
+ROLES = (AGENT, SUPERVISOR)  # an account's role: what it may see besides the agents' console
 
 
 class AgentError(Exception):
@@ -62,19 +67,21 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_agent(rt: Runtime, name: str) -> tuple[AgentIdentity, str]:
-    """Create an active agent and return it with its token (shown once, stored only as a digest)."""
+def create_agent(rt: Runtime, name: str, role: str = AGENT) -> tuple[AgentIdentity, str]:
+    """Create an active agent (or supervisor) and return it with its token (shown once, stored only as a digest)."""
     name = " ".join(name.split())
     if not name or len(name) > MAX_NAME_LENGTH:
         raise AgentError(f"an agent's name has 1 to {MAX_NAME_LENGTH} characters")
+    if role not in ROLES:
+        raise AgentError(f"an account's role is one of {', '.join(ROLES)}, not {role!r}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with rt.store.transaction() as db:
         if db.scalar(select(Agent.id).where(Agent.name == name)) is not None:
             raise AgentExists(f"an agent named {name!r} already exists")
-        agent = Agent(name=name, token_hash=token_digest(token), active=True, created_at=rt.now())
+        agent = Agent(name=name, token_hash=token_digest(token), active=True, created_at=rt.now(), role=role)
         db.add(agent)
         db.flush()
-        record(db, rt, agent.id, "account", "created")
+        record(db, rt, agent.id, "account", "created", detail={"role": role})
         return AgentIdentity(agent.id, agent.name), token
 
 
@@ -95,6 +102,15 @@ def list_agents(rt: Runtime) -> list[Agent]:
     """Return every agent, by name."""
     with rt.store.transaction() as db:
         return list(db.scalars(select(Agent).order_by(Agent.name)))
+
+
+def role_of(rt: Runtime, agent: AgentIdentity) -> str:
+    """Return a signed-in account's role as stored now (a role changed in the store counts at the next request)."""
+    with rt.store.transaction() as db:
+        role = db.scalar(select(Agent.role).where(Agent.id == agent.id))
+    if role is None:
+        raise UnknownAgent(f"no agent with id {agent.id}")
+    return str(role)
 
 
 def authenticate(rt: Runtime, token: str) -> AgentIdentity:

@@ -1,4 +1,4 @@
-"""CLI: agents (the call-centre agents' accounts)."""
+"""CLI: agents (the call-centre agents' and supervisors' accounts)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,25 @@ from flask.cli import AppGroup
 from ivr.agents import accounts as accounts
 from ivr.web.extension import current_runtime
 
-agents = AppGroup("agents", help="Create, disable and list the call-centre agents' accounts.")
+agents = AppGroup("agents", help="Create, disable and list the call-centre agents' and supervisors' accounts.")
 
 
 @agents.command("create")
 @click.argument("name")
-def create_command(name: str) -> None:
-    """Create an agent and print their token, once: it is stored only as a digest."""
+@click.option(
+    "--role",
+    type=click.Choice(accounts.ROLES),
+    default=accounts.AGENT,
+    show_default=True,
+    help="supervisor: also sees the campaign's pages (/supervisor).",
+)
+def create_command(name: str, role: str) -> None:
+    """Create an agent (or a supervisor) and print their token, once: it is stored only as a digest."""
     try:
-        agent, token = accounts.create_agent(current_runtime(), name)
+        agent, token = accounts.create_agent(current_runtime(), name, role)
     except accounts.AgentError as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"agent {agent.name!r} created; their token (shown only now, give it to them privately):")
+    click.echo(f"{role} {agent.name!r} created; their token (shown only now, give it to them privately):")
     click.echo(token)
 
 
@@ -36,10 +43,10 @@ def disable_command(name: str) -> None:
 
 @agents.command("list")
 def list_command() -> None:
-    """List the agents: name, active or disabled, and since when."""
+    """List the agents: name, active or disabled, since when, and role (agent or supervisor)."""
     found = accounts.list_agents(current_runtime())
     if not found:
         click.echo("no agents yet: flask --app app agents create NAME")
     for agent in found:
         state = f"disabled {agent.disabled_at:%Y-%m-%d %H:%M}" if not agent.active else "active"
-        click.echo(f"{agent.name}\t{state}\tcreated {agent.created_at:%Y-%m-%d %H:%M}")
+        click.echo(f"{agent.name}\t{state}\tcreated {agent.created_at:%Y-%m-%d %H:%M}\t{agent.role}")

@@ -17,7 +17,8 @@ from ivr.store.models import Base
 
 
 class Agent(Base):
-    """A call-centre agent who may read the calls sent to advisors and transfer them into flows."""
+    """A call-centre agent who may read the calls sent to advisors and transfer them into flows; a supervisor (role)
+    may besides read the campaign's numbers."""
 
     __tablename__ = "agents"
 
@@ -27,6 +28,7 @@ class Agent(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
+    role: Mapped[str] = mapped_column(String(20), default="agent", server_default="agent")  # agent or supervisor
 
 
 class AgentSession(Base):
