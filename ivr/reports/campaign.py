@@ -36,6 +36,12 @@ scheduled, sent: with Twilio, no final report yet), **delivered**, **undelivered
 **unknown** (a send interrupted or an error whose effect is unknown). **Resends** are the SMS not queued by the
 call that completed their registration; **resent registrations** the registrations they went to.
 
+Settled calls are counted from a rollup: `call_outcomes` holds one narrow row per call started more than
+SETTLED_AFTER (2 days) ago, to the hour, written by the reports themselves as calls settle (`settle`, a day of
+calls per statement, under a lock); the newer calls are computed from the tables at each report. A settled call's
+row does not change: an SMS delivery report more than 2 days late, or a call whose end was never reported, is
+counted as it stood when it settled.
+
 Hours and days are Casablanca's (IVR_TIMEZONE): the database groups by UTC hour, and each hour is then placed in
 the local calendar (Morocco's offsets are whole hours).
 """
@@ -44,17 +50,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, String, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from ivr.callflow.calls import local_zone
 from ivr.flows.loader import FlowBook, State, Target
 from ivr.runtime import Runtime
-from ivr.store.models import CallEvent, CallSession, Dispute, Lockout, Registration, SmsOutbox
+from ivr.store.locks import take_lock
+from ivr.store.models import (
+    CallEvent,
+    CallOutcome,
+    CallSession,
+    Dispute,
+    Lockout,
+    Registration,
+    ReportRollup,
+    SmsOutbox,
+)
 
 STAGES = (
     "calls",
@@ -216,8 +232,10 @@ def _flag(condition: ColumnElement[bool]) -> Any:
     return case((condition, 1), else_=0)
 
 
-def _call_stage_flags(rt: Runtime, period: Period) -> Any:
-    """One row per call of the period with a 0/1 column for each stage (the stage and all those before it)."""
+def _call_rows(rt: Runtime, where: list[ColumnElement[bool]]) -> Select[Any]:
+    """One row per call the conditions select (on call_sessions), as call_outcomes holds it: its language, how
+    many stages it reached (each with all those before it), whether it registered, was locked out or transferred
+    (the latest reason), and where and how it ended (None while it has not ended)."""
     flows = rt.flows
     asked = identity_question_states(flows)
     confirmed = category_confirmed_states(flows)
@@ -230,11 +248,7 @@ def _call_stage_flags(rt: Runtime, period: Period) -> Any:
             func.max(_flag(CallEvent.state.in_(locked))).label("locked_out"),
         )
         .join(CallSession, CallSession.id == CallEvent.call_session_id)
-        .where(
-            CallEvent.kind == "step",
-            CallEvent.state.in_([*asked, *confirmed, *locked]),
-            *period.of(CallSession.started_at),
-        )
+        .where(CallEvent.kind == "step", CallEvent.state.in_([*asked, *confirmed, *locked]), *where)
         .group_by(CallEvent.call_session_id)
         .subquery()
     )
@@ -244,17 +258,26 @@ def _call_stage_flags(rt: Runtime, period: Period) -> Any:
             func.max(_flag(SmsOutbox.status.in_(SMS_ACCEPTED))).label("sent"),
             func.max(_flag(SmsOutbox.status == "delivered")).label("delivered"),
         )
+        .join(CallSession, CallSession.call_sid == Registration.completed_by_call)
         .join(SmsOutbox, SmsOutbox.registration_id == Registration.id)
-        .where(
-            Registration.completed_by_call.is_not(None),
-            SmsOutbox.idempotency_key.like(Registration.completed_by_call + literal(":%")),
-        )
+        .where(SmsOutbox.idempotency_key.like(Registration.completed_by_call + literal(":%")), *where)
         .group_by(Registration.completed_by_call)
         .subquery()
     )
-    intent = CallSession.slots["intent"].as_string()
+    last_step = (
+        select(CallEvent.call_session_id.label("call_id"), CallEvent.detail["miss"].as_string().label("miss"))
+        .join(CallSession, CallSession.id == CallEvent.call_session_id)
+        .where(
+            CallEvent.kind == "step",
+            CallEvent.seq == CallSession.seq - 1,
+            CallSession.status == "ended",
+            CallSession.transfer_reason.is_(None),
+            *where,
+        )
+        .subquery()
+    )
+    intent = func.coalesce(CallSession.slots["intent"].as_string(), "")  # NOT of a NULL comparison is no match
     reached = [
-        literal(True),
         CallSession.language.is_not(None),
         intent == COMPLETE_INTENT,
         func.coalesce(marks.c.identity_asked, 0) == 1,
@@ -264,40 +287,108 @@ def _call_stage_flags(rt: Runtime, period: Period) -> Any:
         func.coalesce(sms.c.sent, 0) == 1,
         func.coalesce(sms.c.delivered, 0) == 1,
     ]
-    columns = [
-        func.coalesce(CallSession.language, NO_LANGUAGE).label("language"),
-        func.coalesce(marks.c.locked_out, 0).label("locked_out"),
-    ]
-    for index, key in enumerate(STAGE_KEYS):
-        columns.append(_flag(and_(*reached[: index + 1])).label(key))
+    stage = case(*((~condition, index + 1) for index, condition in enumerate(reached)), else_=len(STAGES))
+    ended = CallSession.status == "ended"
+    transferred = CallSession.transfer_reason.is_not(None)
+    at = CallSession.flow + literal(".", String) + CallSession.state
+    end_kind = case(
+        (~ended, None),
+        (transferred, "transferred"),
+        (at.in_(end_states(flows)), "finished"),
+        (last_step.c.miss == "no_input", "timed out"),
+        else_="hung up",
+    )
+    end_state = case((~ended, None), (transferred, CallSession.transfer_state), else_=at)
     return (
-        select(*columns)
+        select(
+            CallSession.id.label("call_session_id"),
+            CallSession.started_at.label("started_at"),
+            func.coalesce(CallSession.language, NO_LANGUAGE).label("language"),
+            stage.label("stage"),
+            Registration.id.is_not(None).label("registered"),
+            (func.coalesce(marks.c.locked_out, 0) == 1).label("locked_out"),
+            CallSession.transfer_reason.label("transfer_reason"),
+            end_state.label("end_state"),
+            end_kind.label("end_kind"),
+        )
         .select_from(CallSession)
         .outerjoin(marks, marks.c.call_id == CallSession.id)
         .outerjoin(Registration, Registration.completed_by_call == CallSession.call_sid)
         .outerjoin(sms, sms.c.call_sid == CallSession.call_sid)
-        .where(*period.of(CallSession.started_at))
-        .subquery()
+        .outerjoin(last_step, last_step.c.call_id == CallSession.id)
+        .where(*where)
     )
+
+
+ROLLUP = "calls"
+SETTLED_AFTER = timedelta(days=2)  # a call, its SMS and their delivery reports are over by then
+SETTLE_CHUNK = timedelta(days=1)
+
+
+def settle(rt: Runtime) -> datetime | None:
+    """Write into call_outcomes the calls started before (now - SETTLED_AFTER), to the hour, not yet written;
+    return up to when calls are settled (None: no call yet). Later changes to a settled call (an SMS report days
+    late, a call whose end was never reported) are not seen by the reports."""
+    target = (rt.now() - SETTLED_AFTER).replace(minute=0, second=0, microsecond=0)
+    with rt.store.transaction() as db:
+        take_lock(db, "reports:rollup")
+        rollup = db.get(ReportRollup, ROLLUP)
+        if rollup is not None and rollup.settled_before >= target:
+            return rollup.settled_before
+        first = db.scalar(select(func.min(CallSession.started_at)))
+        if first is None:
+            return None
+        start = rollup.settled_before if rollup is not None else first.replace(minute=0, second=0, microsecond=0)
+        while start < target:  # a day at a time: each statement reads one day's calls
+            end = min(start + SETTLE_CHUNK, target)
+            rows = _call_rows(rt, [CallSession.started_at >= start, CallSession.started_at < end])
+            db.execute(insert(CallOutcome).from_select(list(rows.selected_columns.keys()), rows))
+            start = end
+        if rollup is None:
+            db.add(ReportRollup(name=ROLLUP, settled_before=max(start, target)))
+        else:
+            rollup.settled_before = max(start, target)
+        return max(start, target)
+
+
+def _rows(rt: Runtime, period: Period) -> Any:
+    """The period's calls, one row each: the settled ones from call_outcomes, the others computed now."""
+    settled = settle(rt)
+    live = [*period.of(CallSession.started_at)]
+    if settled is None:
+        return _call_rows(rt, live).subquery()
+    live.append(CallSession.started_at >= settled)
+    stored = select(
+        CallOutcome.call_session_id,
+        CallOutcome.started_at,
+        CallOutcome.language,
+        CallOutcome.stage,
+        CallOutcome.registered,
+        CallOutcome.locked_out,
+        CallOutcome.transfer_reason,
+        CallOutcome.end_state,
+        CallOutcome.end_kind,
+    ).where(CallOutcome.started_at < settled, *period.of(CallOutcome.started_at))
+    return union_all(stored, _call_rows(rt, live)).subquery()
 
 
 def funnel(rt: Runtime, period: Period = Period()) -> Funnel:
     """Return the funnel of the period's calls, by language too, with transfers, disputes and lockouts."""
-    flags = _call_stage_flags(rt, period)
+    calls = _rows(rt, period)
     with rt.store.transaction() as db:
         rows = db.execute(
             select(
-                flags.c.language,
-                func.sum(flags.c.locked_out),
-                *(func.sum(flags.c[key]) for key in STAGE_KEYS),
-            ).group_by(flags.c.language)
+                calls.c.language,
+                func.sum(_flag(calls.c.locked_out.is_(True))),
+                *(func.sum(_flag(calls.c.stage >= index + 1)) for index in range(len(STAGES))),
+            ).group_by(calls.c.language)
         ).all()
         by_language = {row[0]: [(name, int(row[2 + i] or 0)) for i, name in enumerate(STAGES)] for row in rows}
         total = [(name, sum(stages[i][1] for stages in by_language.values())) for i, name in enumerate(STAGES)]
         return Funnel(
             stages=total,
             by_language=dict(sorted(by_language.items())),
-            transfer_reasons=_transfer_reasons(db, period),
+            transfer_reasons=_transfer_reasons(db, calls),
             disputes=_counted(db, Dispute.declared_category, period.of(Dispute.created_at)),
             lockouts={
                 LOCKOUT_KINDS.get(kind, kind): count
@@ -312,48 +403,24 @@ def _counted(db: Session, column: Any, where: list[ColumnElement[bool]]) -> dict
     return {str(value): int(count) for value, count in rows}
 
 
-def _transfer_reasons(db: Session, period: Period) -> dict[str, int]:
-    return _counted(
-        db, CallSession.transfer_reason, [CallSession.transfer_reason.is_not(None), *period.of(CallSession.started_at)]
-    )
+def _transfer_reasons(db: Session, calls: Any) -> dict[str, int]:
+    return _counted(db, calls.c.transfer_reason, [calls.c.transfer_reason.is_not(None)])
 
 
 def dropoff(rt: Runtime, period: Period = Period()) -> DropOff:
     """Return where the period's ended calls ended, per state: hung up, timed out, transferred, finished."""
-    ends = end_states(rt.flows)
-    last_step = (
-        select(CallEvent.call_session_id.label("call_id"), CallEvent.detail["miss"].as_string().label("miss"))
-        .join(CallSession, CallSession.id == CallEvent.call_session_id)
-        .where(
-            CallEvent.kind == "step",
-            CallEvent.seq == CallSession.seq - 1,
-            CallSession.status == "ended",
-            CallSession.transfer_reason.is_(None),
-            *period.of(CallSession.started_at),
-        )
-        .subquery()
-    )
-    where = CallSession.flow + literal(".", String) + CallSession.state
-    kind = case(
-        (CallSession.transfer_reason.is_not(None), "transferred"),
-        (where.in_(ends), "finished"),
-        (last_step.c.miss == "no_input", "timed out"),
-        else_="hung up",
-    ).label("kind")
-    state = case((CallSession.transfer_reason.is_not(None), CallSession.transfer_state), else_=where).label("state")
+    calls = _rows(rt, period)
     with rt.store.transaction() as db:
         rows = db.execute(
-            select(state, kind, func.count())
-            .select_from(CallSession)
-            .outerjoin(last_step, last_step.c.call_id == CallSession.id)
-            .where(CallSession.status == "ended", *period.of(CallSession.started_at))
-            .group_by(state, kind)
+            select(calls.c.end_state, calls.c.end_kind, func.count())
+            .where(calls.c.end_kind.is_not(None))
+            .group_by(calls.c.end_state, calls.c.end_kind)
         ).all()
         states: dict[str, dict[str, int]] = {}
         for name, end_kind, count in rows:
             states.setdefault(str(name), dict.fromkeys(END_KINDS, 0))[end_kind] += int(count)
         ordered = dict(sorted(states.items(), key=lambda item: (-sum(item[1].values()), item[0])))
-        return DropOff(states=ordered, transfer_reasons=_transfer_reasons(db, period))
+        return DropOff(states=ordered, transfer_reasons=_transfer_reasons(db, calls))
 
 
 def sms(rt: Runtime, period: Period = Period()) -> SmsReport:
@@ -384,33 +451,20 @@ def sms(rt: Runtime, period: Period = Period()) -> SmsReport:
 
 
 def hours(rt: Runtime, period: Period = Period(), by: str = "hour") -> list[HourLine]:
-    """Return the period's calls per local hour (or day): calls, completed, transferred, hung up (ended elsewhere
-    than an end state, not transferred)."""
+    """Return the period's calls per local hour (or day): calls, completed (a registration), transferred, hung up
+    (ended at a question, timed out or not, without a registration)."""
     zone = local_zone(rt)
+    calls = _rows(rt, period)
     with rt.store.transaction() as db:
-        bucket = _utc_hour(db, CallSession.started_at).label("hour")
-        where = CallSession.flow + literal(".", String) + CallSession.state
+        bucket = _utc_hour(db, calls.c.started_at).label("hour")
         rows = db.execute(
             select(
                 bucket,
                 func.count(),
-                func.count(Registration.id),
-                func.sum(_flag(CallSession.transfer_reason.is_not(None))),
-                func.sum(
-                    _flag(
-                        and_(
-                            CallSession.status == "ended",
-                            CallSession.transfer_reason.is_(None),
-                            Registration.id.is_(None),
-                            where.not_in(end_states(rt.flows)),
-                        )
-                    )
-                ),
-            )
-            .select_from(CallSession)
-            .outerjoin(Registration, Registration.completed_by_call == CallSession.call_sid)
-            .where(*period.of(CallSession.started_at))
-            .group_by(bucket)
+                func.sum(_flag(calls.c.registered.is_(True))),
+                func.sum(_flag(calls.c.transfer_reason.is_not(None))),
+                func.sum(_flag(and_(calls.c.end_kind.in_(("hung up", "timed out")), calls.c.registered.is_(False)))),
+            ).group_by(bucket)
         ).all()
     lines: dict[datetime, HourLine] = {}
     for hour, *counts in rows:

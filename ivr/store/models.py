@@ -48,7 +48,7 @@ class Registration(Base):
     mobile: Mapped[str] = mapped_column(String(20))
     language: Mapped[str] = mapped_column(String(2))
     completed_at: Mapped[datetime]
-    completed_by_call: Mapped[str | None] = mapped_column(String(64))
+    completed_by_call: Mapped[str | None] = mapped_column(String(64), index=True)
 
     pre_registration: Mapped[PreRegistration] = relationship(back_populates="registration")
 
@@ -143,6 +143,7 @@ class CallSession(Base):
     __table_args__ = (
         Index("ix_call_sessions_from_started", "from_number", "started_at"),
         Index("ix_call_sessions_reference_started", "reference", "started_at"),
+        Index("ix_call_sessions_started_at", "started_at"),
     )
 
 
@@ -189,3 +190,28 @@ class Lockout(Base):
     created_at: Mapped[datetime]
 
     __table_args__ = (Index("ix_lockouts_kind_key", "kind", "key"),)
+
+
+class CallOutcome(Base):
+    """A settled call as the reports count it (ivr/reports/campaign.py): written once, when the call is settled."""
+
+    __tablename__ = "call_outcomes"
+
+    call_session_id: Mapped[int] = mapped_column(ForeignKey("call_sessions.id"), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(index=True)
+    language: Mapped[str] = mapped_column(String(4))
+    stage: Mapped[int]  # how many of the funnel's stages the call reached, each with all those before it
+    registered: Mapped[bool]  # the call completed a registration
+    locked_out: Mapped[bool]
+    transfer_reason: Mapped[str | None] = mapped_column(String(40))
+    end_state: Mapped[str | None] = mapped_column(String(100))  # None: the call had not ended
+    end_kind: Mapped[str | None] = mapped_column(String(20))
+
+
+class ReportRollup(Base):
+    """Up to when the calls are settled into a rollup (the calls started before `settled_before`)."""
+
+    __tablename__ = "report_rollups"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    settled_before: Mapped[datetime]

@@ -5,11 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 
 import pytest
+from sqlalchemy import func, select
 
 from ivr.reports import campaign
 from ivr.reports.campaign import Period
+from ivr.store.models import CallOutcome
 from tests.conftest import Person
 from tests.e2e.conftest import choose, complete, identify
 
@@ -202,3 +205,25 @@ def test_the_dropoff_sms_and_hours_commands_give_the_same_counts_as_the_service(
 def test_a_report_refuses_a_period_it_cannot_read(app):
     result = app.test_cli_runner().invoke(args=["report", "funnel", "--since", "yesterday"])
     assert result.exit_code == 2 and "--since" in result.output and "30m, 2h, 1d" in result.output
+
+
+def test_settled_calls_are_counted_from_the_rollup_exactly_as_they_were_counted_live(mix, rt, clock):
+    live = (campaign.funnel(rt), campaign.dropoff(rt), campaign.hours(rt), campaign.hours(rt, by="day"))
+    clock.advance(days=3)
+    assert campaign.settle(rt) == datetime(2026, 11, 26, 10)  # 3 days later, less 2 days, to the hour
+    with rt.store.transaction() as db:
+        assert db.scalar(select(func.count()).select_from(CallOutcome)) == 8
+    assert (campaign.funnel(rt), campaign.dropoff(rt), campaign.hours(rt), campaign.hours(rt, by="day")) == live
+    assert campaign.funnel(rt, Period(since=datetime(2026, 11, 25, 10))).calls == 8
+    assert campaign.funnel(rt, Period(until=datetime(2026, 11, 25, 10))).calls == 0
+
+
+def test_calls_after_the_settled_ones_are_counted_with_them(mix, rt, clock, phone):
+    clock.advance(days=3)
+    campaign.settle(rt)
+    late = phone("+212600000019")
+    choose(late, "fr", "1")
+    late.hangup()
+    found = campaign.funnel(rt)
+    assert found.stages[:4] == [("calls", 9), ("language chosen", 9), ("asked to complete", 8), ("identity asked", 8)]
+    assert campaign.dropoff(rt).states["identity.ask_cin"]["hung up"] == 2
