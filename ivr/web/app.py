@@ -18,7 +18,17 @@ from ivr.sensitive import install_log_redaction
 from ivr.settings import Settings
 from ivr.sms.sender import start_sender
 from ivr.store.db import Store
-from ivr.web import agent_api, agent_console, agent_voice, audio, console_locale, health, sms_status, voice
+from ivr.web import (
+    agent_api,
+    agent_console,
+    agent_voice,
+    audio,
+    console_locale,
+    health,
+    sms_status,
+    supervisor_pages,
+    voice,
+)
 from ivr.web.extension import EXTENSION_KEY
 from ivr.web.guards import limit_request_bodies
 
@@ -44,6 +54,7 @@ def create_web_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         health.health,
         agent_api.bp,
         agent_console.bp,
+        supervisor_pages.bp,
     ):
         app.register_blueprint(blueprint)
     agent_console.configure_sessions(app, runtime)
