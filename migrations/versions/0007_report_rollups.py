@@ -3,16 +3,16 @@
 `call_outcomes` holds one row per call started before `report_rollups.settled_before` (the reports fill it as
 calls settle); calls are indexed by their start, and registrations by the call that completed them.
 
-Revision ID: 0006_report_rollups
-Revises: 0005_call_references
+Revision ID: 0007_report_rollups
+Revises: 0006_agent_roles
 Create Date: 2026-12-01
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_report_rollups"
-down_revision = "0005_call_references"
+revision = "0007_report_rollups"
+down_revision = "0006_agent_roles"
 branch_labels = None
 depends_on = None
 
