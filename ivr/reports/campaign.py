@@ -37,9 +37,9 @@ scheduled, sent: with Twilio, no final report yet), **delivered**, **undelivered
 call that completed their registration; **resent registrations** the registrations they went to.
 
 Settled calls are counted from a rollup: `call_outcomes` holds one narrow row per call started more than
-SETTLED_AFTER (2 days) ago, to the hour, written by the reports themselves as calls settle (`settle`, a day of
+SETTLED_AFTER (6 hours) ago, to the hour, written by the reports themselves as calls settle (`settle`, a day of
 calls per statement, under a lock); the newer calls are computed from the tables at each report. A settled call's
-row does not change: an SMS delivery report more than 2 days late, or a call whose end was never reported, is
+row does not change: an SMS delivery report more than 6 hours late, or a call whose end was never reported, is
 counted as it stood when it settled.
 
 Hours and days are Casablanca's (IVR_TIMEZONE): the database groups by UTC hour, and each hour is then placed in
@@ -54,7 +54,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, func, insert, literal, select, union_all
+from sqlalchemy import ColumnElement, Select, String, and_, case, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from ivr.callflow.calls import local_zone
@@ -237,55 +237,42 @@ def _call_rows(rt: Runtime, where: list[ColumnElement[bool]]) -> Select[Any]:
     many stages it reached (each with all those before it), whether it registered, was locked out or transferred
     (the latest reason), and where and how it ended (None while it has not ended)."""
     flows = rt.flows
-    asked = identity_question_states(flows)
-    confirmed = category_confirmed_states(flows)
-    locked = locked_out_states(flows)
-    marks = (
-        select(
-            CallEvent.call_session_id.label("call_id"),
-            func.max(_flag(CallEvent.state.in_(asked))).label("identity_asked"),
-            func.max(_flag(CallEvent.state.in_(confirmed))).label("category_confirmed"),
-            func.max(_flag(CallEvent.state.in_(locked))).label("locked_out"),
+
+    def reached_state(states: list[str]) -> Any:  # a step of the call stopped at one of these states
+        return (
+            select(CallEvent.id)
+            .where(CallEvent.call_session_id == CallSession.id, CallEvent.kind == "step", CallEvent.state.in_(states))
+            .exists()
         )
-        .join(CallSession, CallSession.id == CallEvent.call_session_id)
-        .where(CallEvent.kind == "step", CallEvent.state.in_([*asked, *confirmed, *locked]), *where)
-        .group_by(CallEvent.call_session_id)
-        .subquery()
-    )
-    sms = (
-        select(
-            Registration.completed_by_call.label("call_sid"),
-            func.max(_flag(SmsOutbox.status.in_(SMS_ACCEPTED))).label("sent"),
-            func.max(_flag(SmsOutbox.status == "delivered")).label("delivered"),
+
+    def sms_of_the_call(*statuses: str) -> Any:  # the SMS this call queued (its key starts with the CallSid)
+        return (
+            select(SmsOutbox.id)
+            .where(
+                SmsOutbox.registration_id == Registration.id,
+                SmsOutbox.idempotency_key.like(CallSession.call_sid + literal(":%")),
+                SmsOutbox.status.in_(statuses),
+            )
+            .exists()
         )
-        .join(CallSession, CallSession.call_sid == Registration.completed_by_call)
-        .join(SmsOutbox, SmsOutbox.registration_id == Registration.id)
-        .where(SmsOutbox.idempotency_key.like(Registration.completed_by_call + literal(":%")), *where)
-        .group_by(Registration.completed_by_call)
-        .subquery()
-    )
-    last_step = (
-        select(CallEvent.call_session_id.label("call_id"), CallEvent.detail["miss"].as_string().label("miss"))
-        .join(CallSession, CallSession.id == CallEvent.call_session_id)
-        .where(
-            CallEvent.kind == "step",
-            CallEvent.seq == CallSession.seq - 1,
-            CallSession.status == "ended",
-            CallSession.transfer_reason.is_(None),
-            *where,
-        )
-        .subquery()
+
+    last_miss = (
+        select(CallEvent.detail["miss"].as_string())
+        .where(CallEvent.call_session_id == CallSession.id, CallEvent.seq == CallSession.seq - 1)
+        .where(CallEvent.kind == "step")
+        .limit(1)
+        .scalar_subquery()
     )
     intent = func.coalesce(CallSession.slots["intent"].as_string(), "")  # NOT of a NULL comparison is no match
     reached = [
         CallSession.language.is_not(None),
         intent == COMPLETE_INTENT,
-        func.coalesce(marks.c.identity_asked, 0) == 1,
+        reached_state(identity_question_states(flows)),
         CallSession.identity_verified.is_(True),
-        func.coalesce(marks.c.category_confirmed, 0) == 1,
+        reached_state(category_confirmed_states(flows)),
         Registration.id.is_not(None),
-        func.coalesce(sms.c.sent, 0) == 1,
-        func.coalesce(sms.c.delivered, 0) == 1,
+        sms_of_the_call(*SMS_ACCEPTED),
+        sms_of_the_call("delivered"),
     ]
     stage = case(*((~condition, index + 1) for index, condition in enumerate(reached)), else_=len(STAGES))
     ended = CallSession.status == "ended"
@@ -295,7 +282,7 @@ def _call_rows(rt: Runtime, where: list[ColumnElement[bool]]) -> Select[Any]:
         (~ended, None),
         (transferred, "transferred"),
         (at.in_(end_states(flows)), "finished"),
-        (last_step.c.miss == "no_input", "timed out"),
+        (last_miss == "no_input", "timed out"),
         else_="hung up",
     )
     end_state = case((~ended, None), (transferred, CallSession.transfer_state), else_=at)
@@ -306,22 +293,21 @@ def _call_rows(rt: Runtime, where: list[ColumnElement[bool]]) -> Select[Any]:
             func.coalesce(CallSession.language, NO_LANGUAGE).label("language"),
             stage.label("stage"),
             Registration.id.is_not(None).label("registered"),
-            (func.coalesce(marks.c.locked_out, 0) == 1).label("locked_out"),
+            reached_state(locked_out_states(flows)).label("locked_out"),
             CallSession.transfer_reason.label("transfer_reason"),
             end_state.label("end_state"),
             end_kind.label("end_kind"),
         )
         .select_from(CallSession)
-        .outerjoin(marks, marks.c.call_id == CallSession.id)
         .outerjoin(Registration, Registration.completed_by_call == CallSession.call_sid)
-        .outerjoin(sms, sms.c.call_sid == CallSession.call_sid)
-        .outerjoin(last_step, last_step.c.call_id == CallSession.id)
         .where(*where)
     )
 
 
 ROLLUP = "calls"
-SETTLED_AFTER = timedelta(days=2)  # a call, its SMS and their delivery reports are over by then
+# A call, its SMS and their delivery reports are over by then: Twilio ends a call after 4 hours, and an SMS not
+# delivered within its validity period (4 hours by default) is reported undelivered.
+SETTLED_AFTER = timedelta(hours=6)
 SETTLE_CHUNK = timedelta(days=1)
 
 
@@ -331,7 +317,7 @@ def settle(rt: Runtime) -> datetime | None:
     late, a call whose end was never reported) are not seen by the reports."""
     target = (rt.now() - SETTLED_AFTER).replace(minute=0, second=0, microsecond=0)
     with rt.store.transaction() as db:
-        take_lock(db, "reports:rollup")
+        take_lock(_planned(db), "reports:rollup")
         rollup = db.get(ReportRollup, ROLLUP)
         if rollup is not None and rollup.settled_before >= target:
             return rollup.settled_before
@@ -376,13 +362,17 @@ def funnel(rt: Runtime, period: Period = Period()) -> Funnel:
     """Return the funnel of the period's calls, by language too, with transfers, disputes and lockouts."""
     calls = _rows(rt, period)
     with rt.store.transaction() as db:
-        rows = db.execute(
-            select(
-                calls.c.language,
-                func.sum(_flag(calls.c.locked_out.is_(True))),
-                *(func.sum(_flag(calls.c.stage >= index + 1)) for index in range(len(STAGES))),
-            ).group_by(calls.c.language)
-        ).all()
+        rows = (
+            _planned(db)
+            .execute(
+                select(
+                    calls.c.language,
+                    func.sum(_flag(calls.c.locked_out.is_(True))),
+                    *(func.sum(_flag(calls.c.stage >= index + 1)) for index in range(len(STAGES))),
+                ).group_by(calls.c.language)
+            )
+            .all()
+        )
         by_language = {row[0]: [(name, int(row[2 + i] or 0)) for i, name in enumerate(STAGES)] for row in rows}
         total = [(name, sum(stages[i][1] for stages in by_language.values())) for i, name in enumerate(STAGES)]
         return Funnel(
@@ -398,6 +388,13 @@ def funnel(rt: Runtime, period: Period = Period()) -> Funnel:
         )
 
 
+def _planned(db: Session) -> Session:
+    """Return the session, told not to JIT-compile (on PostgreSQL): it costs a report more than it saves."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text("SET LOCAL jit = off"))
+    return db
+
+
 def _counted(db: Session, column: Any, where: list[ColumnElement[bool]]) -> dict[str, int]:
     rows = db.execute(select(column, func.count()).where(*where).group_by(column).order_by(func.count().desc(), column))
     return {str(value): int(count) for value, count in rows}
@@ -411,11 +408,15 @@ def dropoff(rt: Runtime, period: Period = Period()) -> DropOff:
     """Return where the period's ended calls ended, per state: hung up, timed out, transferred, finished."""
     calls = _rows(rt, period)
     with rt.store.transaction() as db:
-        rows = db.execute(
-            select(calls.c.end_state, calls.c.end_kind, func.count())
-            .where(calls.c.end_kind.is_not(None))
-            .group_by(calls.c.end_state, calls.c.end_kind)
-        ).all()
+        rows = (
+            _planned(db)
+            .execute(
+                select(calls.c.end_state, calls.c.end_kind, func.count())
+                .where(calls.c.end_kind.is_not(None))
+                .group_by(calls.c.end_state, calls.c.end_kind)
+            )
+            .all()
+        )
         states: dict[str, dict[str, int]] = {}
         for name, end_kind, count in rows:
             states.setdefault(str(name), dict.fromkeys(END_KINDS, 0))[end_kind] += int(count)
@@ -431,11 +432,15 @@ def sms(rt: Runtime, period: Period = Period()) -> SmsReport:
         SmsOutbox.idempotency_key.like(Registration.completed_by_call + literal(":%")),
     )
     with rt.store.transaction() as db:
-        rows = db.execute(
-            select(SmsOutbox.language, outcome.label("outcome"), func.count())
-            .where(*period.of(SmsOutbox.created_at))
-            .group_by(SmsOutbox.language, outcome)
-        ).all()
+        rows = (
+            _planned(db)
+            .execute(
+                select(SmsOutbox.language, outcome.label("outcome"), func.count())
+                .where(*period.of(SmsOutbox.created_at))
+                .group_by(SmsOutbox.language, outcome)
+            )
+            .all()
+        )
         resent = db.execute(
             select(func.count(), func.count(func.distinct(SmsOutbox.registration_id)))
             .select_from(SmsOutbox)
@@ -456,6 +461,7 @@ def hours(rt: Runtime, period: Period = Period(), by: str = "hour") -> list[Hour
     zone = local_zone(rt)
     calls = _rows(rt, period)
     with rt.store.transaction() as db:
+        _planned(db)
         bucket = _utc_hour(db, calls.c.started_at).label("hour")
         rows = db.execute(
             select(
