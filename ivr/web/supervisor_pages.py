@@ -298,6 +298,22 @@ def live_table(rt: Runtime) -> Table:
     )
 
 
+def funnel_tables(rt: Runtime, found: campaign.Funnel) -> dict[str, Table]:
+    """Return the tables one funnel report gives: the stages, transfer reasons, disputed categories, lockouts."""
+    return {
+        "funnel": funnel_table(found),
+        "transfers": counted_table(
+            "transfers", "reason", _("Why"), found.transfer_reasons, lambda key: reason_words(rt, key)
+        ),
+        "disputes": counted_table(
+            "disputes", "category", _("Declared category"), found.disputes, lambda key: category_words(rt, key)
+        ),
+        "lockouts": counted_table(
+            "lockouts", "lockout", _("Lockout"), found.lockouts, lambda key: str(LOCKOUT_WORDS.get(key, key))
+        ),
+    }
+
+
 def report_table(rt: Runtime, name: str, chosen: Chosen) -> Table:
     """Return one report of the dashboard as a table, for the chosen period."""
     period = chosen.period
@@ -306,18 +322,7 @@ def report_table(rt: Runtime, name: str, chosen: Chosen) -> Table:
     if name == "live":
         return live_table(rt)
     if name in ("funnel", "transfers", "disputes", "lockouts"):
-        found = campaign.funnel(rt, period)
-        if name == "funnel":
-            return funnel_table(found)
-        if name == "transfers":
-            return counted_table(name, "reason", _("Why"), found.transfer_reasons, lambda key: reason_words(rt, key))
-        if name == "disputes":
-            return counted_table(
-                name, "category", _("Declared category"), found.disputes, lambda key: category_words(rt, key)
-            )
-        return counted_table(
-            name, "lockout", _("Lockout"), found.lockouts, lambda key: str(LOCKOUT_WORDS.get(key, key))
-        )
+        return funnel_tables(rt, campaign.funnel(rt, period))[name]
     if name == "dropoff":
         return dropoff_table(rt, campaign.dropoff(rt, period))
     if name == "sms":
@@ -339,11 +344,8 @@ def dashboard() -> ResponseReturnValue:
     sms_found = campaign.sms(rt, chosen.period)
     tables = {
         "today": funnel_table(today_found, "today"),
-        "funnel": funnel_table(found),
-        "transfers": report_table(rt, "transfers", chosen),
+        **funnel_tables(rt, found),
         "dropoff": dropoff_table(rt, campaign.dropoff(rt, chosen.period)),
-        "disputes": report_table(rt, "disputes", chosen),
-        "lockouts": report_table(rt, "lockouts", chosen),
         "sms": sms_table(sms_found),
         "hours": hours_table(campaign.hours(rt, chosen.period, chosen.by), chosen.by),
     }
