@@ -180,10 +180,11 @@ def percent(part: int, whole: int) -> str:
 # The period.
 
 
-def local_midnight(rt: Runtime, days_ago: int = 0) -> datetime:
-    """Return the start of a Casablanca day (today, or days before), as stored (naive UTC)."""
+def local_midnight(rt: Runtime, days_ago: int = 0, of: datetime | None = None) -> datetime:
+    """Return the start of a Casablanca day (today's, or the day's of a stored time; or days before), as stored."""
     zone = local_zone(rt)
-    today = rt.now().replace(tzinfo=UTC).astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    moment = of if of is not None else rt.now()
+    today = moment.replace(tzinfo=UTC).astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     start = (today - timedelta(days=days_ago)).replace(tzinfo=None).replace(tzinfo=zone)  # the day's own offset
     return start.astimezone(UTC).replace(tzinfo=None)
 
@@ -206,9 +207,10 @@ def chosen_period(rt: Runtime) -> Chosen:
     since, until = bounds.get("since"), bounds.get("until")
     if error is None and since is not None and until is not None and until <= since:
         error = _("The period ends before it starts: choose an end after its start.")
-    if error is not None or since is None:
-        since, until = local_midnight(rt, DEFAULT_DAYS - 1), None if error else until
-    assert since is not None
+    if error is not None:
+        since, until = None, None
+    if since is None:  # the DEFAULT_DAYS days up to the end asked, or to today
+        since = local_midnight(rt, DEFAULT_DAYS - 1, until)
     asked = request.args.get("by", "")
     asked = asked if asked in ("hour", "day") else ""
     by = asked or ("hour" if (until or now) - since <= HOURS_UP_TO else "day")

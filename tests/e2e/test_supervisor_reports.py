@@ -118,6 +118,11 @@ def test_a_period_the_page_cannot_read_is_refused_in_words(supervisor):
     assert page.status_code == 400 and 'id="period-error"' in page.text  # the dashboard, of the default period
 
 
+def test_a_period_with_an_end_alone_is_the_seven_days_up_to_it(supervisor):
+    data = supervisor.get("/supervisor/reports/funnel?until=2026-11-10 12:00&format=json").get_json()
+    assert data["period"]["since"] == "2026-11-04 00:00" and data["period"]["until"] == "2026-11-10 12:00"
+
+
 def test_an_unknown_report_or_flow_is_a_page_in_words(supervisor):
     answer = supervisor.get("/supervisor/reports/salaries")
     assert answer.status_code == 404 and "existe pas. Revenez au tableau de bord" in answer.text
