@@ -239,9 +239,12 @@ def _call_rows(rt: Runtime, where: list[ColumnElement[bool]]) -> Select[Any]:
     flows = rt.flows
 
     def reached_state(states: list[str]) -> Any:  # a step of the call stopped at one of these states
+        # The condition on the time (always true) keeps PostgreSQL to this call's events, read by its index,
+        # rather than hashing every event at such states in the trail.
         return (
             select(CallEvent.id)
-            .where(CallEvent.call_session_id == CallSession.id, CallEvent.kind == "step", CallEvent.state.in_(states))
+            .where(CallEvent.call_session_id == CallSession.id, CallEvent.at >= CallSession.started_at)
+            .where(CallEvent.kind == "step", CallEvent.state.in_(states))
             .exists()
         )
 
