@@ -139,7 +139,14 @@ def console_helpers() -> dict[str, Any]:
         "when": when,
         "waited": waited,
         "target_names": transfers.target_names(current_runtime().flows, language),
+        "is_supervisor": is_supervisor,
     }
+
+
+def is_supervisor() -> bool:
+    """Tell whether the signed-in account may open the supervisors' pages (asked only where a page shows the link)."""
+    agent = g.get("agent")
+    return agent is not None and accounts.role_of(current_runtime(), agent) == accounts.SUPERVISOR
 
 
 def switch_url(language: str) -> str:

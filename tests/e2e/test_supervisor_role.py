@@ -90,14 +90,16 @@ def test_an_agent_is_refused_the_supervisors_pages_in_words_in_their_language(ap
         assert answer.status_code == 403, path
         assert words in answer.text and answer.headers["Content-Type"].startswith("text/html")
         assert "default-src 'none'" in answer.headers["Content-Security-Policy"]
-    assert client.get("/agent/console").status_code == 200  # the console stays theirs
+    console = client.get("/agent/console")
+    assert console.status_code == 200 and 'href="/supervisor/"' not in console.text  # the console stays theirs
 
 
 def test_a_supervisor_sees_the_dashboard_and_the_agents_console(app, rt):
     _, token = create(app, "Nadia", "--role", "supervisor")
     client = signed_in(app, token)
     assert client.get("/supervisor/").status_code == 200
-    assert client.get("/agent/console").status_code == 200
+    console = client.get("/agent/console")
+    assert console.status_code == 200 and 'href="/supervisor/"' in console.text  # the console leads to the dashboard
 
 
 def test_the_supervisors_pages_send_a_stranger_to_the_login(app):
