@@ -43,7 +43,7 @@ from ivr.reports.flow_counts import flow_counts
 from ivr.reports.live import live_calls
 from ivr.runtime import Runtime
 from ivr.web import console_locale
-from ivr.web.agent_console import CONSOLE_HEADERS, signed_in
+from ivr.web.agent_console import protect, signed_in
 from ivr.web.console_words import when
 from ivr.web.extension import current_runtime
 
@@ -138,11 +138,8 @@ def supervisors_only(view: Callable[P, ResponseReturnValue]) -> Callable[P, Resp
     return signed_in(checked)
 
 
-@bp.after_request
-def protect(response: Response) -> Response:
-    """The console's headers (no caching, no framing, a CSP without inline script or style); keep a language asked."""
-    response.headers.update(CONSOLE_HEADERS)
-    return console_locale.keep_choice(response)
+# The console's headers (no caching, no framing, a CSP without inline script or style); a language asked is kept.
+bp.after_request(protect)
 
 
 @bp.errorhandler(HTTPException)
