@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from ivr.flows.loader import State, Target
 from ivr.flows.registry import ACTIONS, CALLER_REQUEST, PARAMS, VALIDATORS
 from ivr.runtime import Runtime
 from ivr.sensitive import Sensitive
-from ivr.store.models import CallSession
+from ivr.store.call_rows import CallRow
 
 MAX_MISSES = 3
 MAX_HOPS = 40  # states passed through in one request; the flow checker forbids loops, this is a fuse
@@ -60,13 +61,28 @@ class StepContext:
     """One request of one call, as actions and params providers see it."""
 
     rt: Runtime
-    db: Session
-    call: CallSession
+    conn: Connection  # the step's transaction
+    call: CallRow
     seq: int
     prompts: list[Prompt] = field(default_factory=list)
     trail: dict[str, Any] = field(default_factory=lambda: {"path": []})
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     loaded: dict[type, Any] = field(default_factory=dict)  # the caller's rows this step has read, by model
+    session: Session | None = None
+
+    @property
+    def db(self) -> Session:
+        """Return an ORM session in the step's transaction, opened when an action first needs one."""
+        if self.session is None:
+            self.session = self.rt.store.session_on(self.conn)
+        return self.session
+
+    def flush(self) -> None:
+        """Write what the actions' ORM session holds, before the step writes the call's row."""
+        if self.session is not None:
+            self.session.flush()
+            self.session.close()
+            self.session = None
 
     @property
     def now(self) -> datetime:

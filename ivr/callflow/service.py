@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,9 @@ from ivr.runtime import Runtime
 from ivr.settings import public_base_url
 from ivr.speech.catalog import LANGUAGES
 from ivr.speech.opening_hours import hours_words, opening_hours
-from ivr.store.models import NUMBER_LENGTH, CallEvent, CallSession
+from ivr.store import call_rows
+from ivr.store.call_rows import CallRow
+from ivr.store.models import NUMBER_LENGTH, CallSession
 
 log = logging.getLogger(__name__)
 ENDING_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
@@ -47,7 +49,7 @@ class CallerEvent:
 
 
 def lock_call(db: Session, call_sid: str) -> CallSession | None:
-    """Load a call's session, locked so that concurrent webhooks of one call take turns."""
+    """Load a call's session as an ORM object, locked so that concurrent writers of one call take turns."""
     return db.scalars(select(CallSession).where(CallSession.call_sid == call_sid).with_for_update()).first()
 
 
@@ -59,11 +61,12 @@ def caller_key(from_number: str) -> str:
     return "~" + hashlib.sha256(from_number.encode()).hexdigest()[: NUMBER_LENGTH - 1]
 
 
-def answer_again(call: CallSession | None) -> str:
-    """Return the TwiML a call's last step answered (every stored session has one)."""
-    if call is None or call.last_response is None:
+def answer_again(conn: Connection, call_sid: str) -> str:
+    """Return the TwiML a call's last step answered (every stored call has one)."""
+    answer = call_rows.last_answer(conn, call_sid)
+    if answer is None:
         raise BadCallRequest("no answer stored for this call")
-    return call.last_response
+    return answer
 
 
 def start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, *, request_root: str) -> str:
@@ -75,38 +78,40 @@ def start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, *, 
             rt, call_sid, caller_key(from_number or "anonymous"), (to_number or "")[:NUMBER_LENGTH], request_root
         )
     except IntegrityError:  # the same call started by a concurrent duplicate webhook
-        with rt.store.transaction() as db:
-            return answer_again(lock_call(db, call_sid))
+        with rt.store.connection() as conn:
+            return answer_again(conn, call_sid)
 
 
 def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, request_root: str) -> str:
-    with rt.store.transaction() as db:
-        existing = lock_call(db, call_sid)
-        if existing is not None:
+    with rt.store.connection() as conn:
+        if call_rows.lock(conn, call_sid) is not None:
             log.info("call %s: repeated incoming webhook, answered as before", call_sid)
-            return answer_again(existing)
+            return answer_again(conn, call_sid)
         now = rt.now()
         start_flow, start_state = rt.flows.start.split(".", 1)
-        call = CallSession(
+        call = call_rows.CallRow(
+            id=0,
             call_sid=call_sid,
-            reference=call_reference(call_sid),
             from_number=from_number,
-            to_number=to_number,
+            language=None,
             flow=start_flow,
             state=start_state,
             seq=1,
             misses=0,
             failed_checks=0,
+            slots={"languages": language_order(conn, from_number)},
             status="active",
             identity_verified=False,
-            slots={"languages": language_order(db, from_number)},
-            started_at=now,
+            pre_registration_id=None,
+            transfer_reason=None,
+            transfer_state=None,
+            transferred_at=None,
             updated_at=now,
         )
-        db.add(call)
-        db.flush()
-        ctx = StepContext(rt=rt, db=db, call=call, seq=0)
-        return finish_step(ctx, engine.begin(ctx), "incoming", request_root)
+        fixed = {"reference": call_reference(call_sid), "to_number": to_number, "started_at": now}
+        call.id = call_rows.start(conn, {**{name: getattr(call, name) for name in call_rows.COLUMNS[1:]}, **fixed})
+        ctx = StepContext(rt=rt, conn=conn, call=call, seq=0)
+        return finish_step(ctx, engine.begin(ctx), request_root)
 
 
 def continue_call(rt: Runtime, call_sid: str, seq: int | None, event: CallerEvent, *, request_root: str) -> str:
@@ -117,7 +122,7 @@ def continue_call(rt: Runtime, call_sid: str, seq: int | None, event: CallerEven
             return engine.transfer(ctx, CALL_TOO_LONG)
         return engine.answer(ctx, event.digits, event.dial_status)
 
-    return _take_step(rt, call_sid, seq, f"step:{seq}", request_root, answer)
+    return _take_step(rt, call_sid, seq, request_root, answer)
 
 
 def resume_call(rt: Runtime, call_sid: str, seq: int | None, *, request_root: str) -> str:
@@ -127,45 +132,41 @@ def resume_call(rt: Runtime, call_sid: str, seq: int | None, *, request_root: st
         ctx.drop_slots(RESUME_SLOT)
         return engine.run(ctx)
 
-    def prepared(call: CallSession) -> bool:
+    def prepared(call: CallRow) -> bool:
         return (call.slots or {}).get(RESUME_SLOT) == seq
 
-    return _take_step(rt, call_sid, seq, f"agent:{seq}", request_root, start, prepared)
+    return _take_step(rt, call_sid, seq, request_root, start, prepared)
 
 
 def _take_step(
     rt: Runtime,
     call_sid: str,
     seq: int | None,
-    request_key: str,
     request_root: str,
     take: Callable[[StepContext], Reply],
-    expected: Callable[[CallSession], bool] = lambda call: True,
+    expected: Callable[[CallRow], bool] = lambda call: True,
 ) -> str:
     """Take the step seq of a call under its row lock, unless it is not the call's current step."""
     if not call_sid:
         raise BadCallRequest("no CallSid")
-    with rt.store.transaction() as db:
-        call = lock_call(db, call_sid)
+    with rt.store.connection() as conn:
+        call = call_rows.lock(conn, call_sid)
         if call is None:
             raise BadCallRequest(f"unknown call {call_sid}")
         if seq != call.seq or call.status != "active" or not expected(call):
             log.info("call %s: step %s answered again (call is at step %s, %s)", call_sid, seq, call.seq, call.status)
-            return answer_again(call)
-        ctx = StepContext(rt=rt, db=db, call=call, seq=seq)
-        # The call's row changes at every state passed through: written once, when the step commits,
-        # not before each query of the flow's actions (those that insert rows flush them themselves).
-        with db.no_autoflush:
-            reply = take(ctx)
-        xml = finish_step(ctx, reply, request_key, request_root)
+            return answer_again(conn, call_sid)
+        ctx = StepContext(rt=rt, conn=conn, call=call, seq=seq)
+        xml = finish_step(ctx, take(ctx), request_root)
     for callback in ctx.after_commit:
         callback()
     return xml
 
 
-def finish_step(ctx: StepContext, reply: Reply, request_key: str, request_root: str) -> str:
+def finish_step(ctx: StepContext, reply: Reply, request_root: str) -> str:
     """Render the reply, keep it for repeated webhooks, and append the step to the audit trail."""
     call, rt = ctx.call, ctx.rt
+    ctx.flush()
     call.seq = ctx.seq + 1
     xml = twiml_writer.render(
         reply,
@@ -175,18 +176,9 @@ def finish_step(ctx: StepContext, reply: Reply, request_key: str, request_root: 
         rt.settings["ADVISOR_NUMBER"],
         player=player_for(rt, public_base_url(rt.settings, request_root)),
     )
-    call.last_request_key, call.last_response, call.updated_at = request_key, xml, rt.now()
+    call.updated_at = rt.now()
     detail = {**ctx.trail, "said": [p.key for p in reply.prompts], "then": reply.then}
-    ctx.db.add(
-        CallEvent(
-            call_session_id=call.id,
-            seq=ctx.seq,
-            at=call.updated_at,
-            kind="step",
-            state=f"{call.flow}.{call.state}",
-            detail=detail,
-        )
-    )
+    call_rows.save_step(ctx.conn, call, xml, ctx.seq, "step", detail)
     return xml
 
 
@@ -194,22 +186,8 @@ def end_call(rt: Runtime, call_sid: str, status: str) -> bool:
     """Close a call's session when Twilio reports it over; tell whether a session was closed."""
     if status not in ENDING_STATUSES:
         return False
-    with rt.store.transaction() as db:
-        call = lock_call(db, call_sid)
-        if call is None or call.status == "ended":
-            return False
-        call.status, call.ended_at, call.updated_at = "ended", rt.now(), rt.now()
-        db.add(
-            CallEvent(
-                call_session_id=call.id,
-                seq=call.seq,
-                at=call.ended_at,
-                kind="status",
-                state=f"{call.flow}.{call.state}",
-                detail={"call_status": status},
-            )
-        )
-        return True
+    with rt.store.connection() as conn:
+        return call_rows.end(conn, call_sid, rt.now(), {"call_status": status})
 
 
 def fault_answer(rt: Runtime, *, request_root: str) -> str:
@@ -220,19 +198,14 @@ def fault_answer(rt: Runtime, *, request_root: str) -> str:
     return twiml_writer.fault(rt.catalog, list(LANGUAGES), rt.settings["ADVISOR_NUMBER"], closed, player=player)
 
 
-def languages_of(call: CallSession) -> list[str]:
+def languages_of(call: CallRow) -> list[str]:
     """Return the chosen language, or every language (the caller's last choice first) before the choice."""
     return [call.language] if call.language else list((call.slots or {}).get("languages") or LANGUAGES)
 
 
-def language_order(db: Session, from_number: str) -> list[str]:
+def language_order(conn: Connection, from_number: str) -> list[str]:
     """Put a returning caller's last language first."""
     if from_number == "anonymous":
         return list(LANGUAGES)
-    last = db.scalar(
-        select(CallSession.language)
-        .where(CallSession.from_number == from_number, CallSession.language.is_not(None))
-        .order_by(CallSession.started_at.desc())
-        .limit(1)
-    )
+    last = call_rows.last_language(conn, from_number)
     return [last, *(lang for lang in LANGUAGES if lang != last)] if last else list(LANGUAGES)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
+from xml.sax.saxutils import escape
 
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
@@ -14,6 +16,12 @@ if TYPE_CHECKING:
     from ivr.audio.player import Player
 
 DIAL_TIMEOUT = 30
+# Said replies are the same XML for every caller at that point of a flow but for the step in the action URL:
+# each process builds one once per catalog and fills the URL in. Spoken values (a number, a date) are part of
+# the key, and the cache is emptied when full, so callers' own values cannot make it grow without end.
+CACHED_REPLIES = 4096
+_ACTION = "__ACTION_URL__"
+_rendered: weakref.WeakKeyDictionary[Catalog, dict[object, str]] = weakref.WeakKeyDictionary()
 
 
 def say_all(
@@ -40,6 +48,35 @@ def render(
     player: Player | None = None,
 ) -> str:
     """Return the TwiML of a reply; every wait ends at action_url, so no call ends in silence."""
+    if player is not None:  # which prompts have audio changes as it is rendered: built each time
+        return _build(reply, catalog, languages, action_url, advisor_number, player)
+    try:
+        key = (
+            tuple((p.key, tuple(p.params.items())) for p in reply.prompts),
+            tuple(languages),
+            reply.listen,
+            reply.dial,
+        )
+        hash(key)
+    except TypeError:  # a value that cannot be a key is said as it is
+        return _build(reply, catalog, languages, action_url, advisor_number, None)
+    cache = _rendered.setdefault(catalog, {})
+    xml = cache.get((key, advisor_number))
+    if xml is None:
+        if len(cache) >= CACHED_REPLIES:
+            cache.clear()
+        xml = cache[(key, advisor_number)] = _build(reply, catalog, languages, _ACTION, advisor_number, None)
+    return xml.replace(_ACTION, escape(action_url, {'"': "&quot;"}))
+
+
+def _build(
+    reply: Reply,
+    catalog: Catalog,
+    languages: list[str],
+    action_url: str,
+    advisor_number: str,
+    player: Player | None,
+) -> str:
     response = VoiceResponse()
     if reply.listen:
         listen = reply.listen

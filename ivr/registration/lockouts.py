@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ivr.store.locks import take_lock
@@ -14,15 +14,20 @@ WINDOW = timedelta(hours=24)
 LOCK_FOR = timedelta(hours=24)
 LIMITS = {"cin": 5, "caller": 10}
 COLUMNS = {"cin": FailedCheck.cin_digits_key, "caller": FailedCheck.from_number}
+# Asked at every identity step: built once.
+_LOCKED = (
+    select(Lockout.id)
+    .where(Lockout.kind == bindparam("kind"), Lockout.key == bindparam("key"), Lockout.locked_until > bindparam("now"))
+    .limit(1)
+)
 
 
-def is_locked(db: Session, kind: str, key: str, now: datetime) -> bool:
+def is_locked(db: Session | Connection, kind: str, key: str, now: datetime) -> bool:
     """Tell whether a CIN digest ("cin") or a calling number ("caller") is locked out now."""
-    query = select(Lockout.id).where(Lockout.kind == kind, Lockout.key == key, Lockout.locked_until > now)
-    return db.scalars(query.limit(1)).first() is not None
+    return db.execute(_LOCKED, {"kind": kind, "key": key, "now": now}).first() is not None
 
 
-def hold(db: Session, cin_digits_key: str, from_number: str) -> None:
+def hold(db: Session | Connection, cin_digits_key: str, from_number: str) -> None:
     """Take the CIN's then the number's lock until the transaction ends.
 
     Always in this one order, so that two calls never wait for each other. On PostgreSQL the
@@ -32,7 +37,7 @@ def hold(db: Session, cin_digits_key: str, from_number: str) -> None:
     take_lock(db, f"lockout:caller:{from_number}")
 
 
-def hold_unless_locked(db: Session, cin_digits_key: str, from_number: str, now: datetime) -> bool:
+def hold_unless_locked(db: Session | Connection, cin_digits_key: str, from_number: str, now: datetime) -> bool:
     """Take both locks, then tell whether the CIN or the number is locked out as things stand now.
 
     A birth date is compared only after this answered False, in the same transaction: a call

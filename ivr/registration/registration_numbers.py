@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.store.models import NumberCounter
+from ivr.store.models import NumberCounter, Registration
 
 COUNTER = "registration_number"
 FIRST = 10_000_000
@@ -27,9 +27,23 @@ def is_valid(number: str) -> bool:
     return len(number) == 9 and number.isdigit() and luhn_digit(number[:8]) == number[8]
 
 
-def ensure_counter(db: Session) -> None:
+_REGISTRATION_OF = select(Registration.id).where(Registration.pre_registration_id == bindparam("person"))
+_TAKE = (
+    update(NumberCounter)
+    .where(NumberCounter.name == COUNTER)
+    .values(next_value=NumberCounter.next_value + 1)
+    .returning(NumberCounter.next_value - 1)
+)
+
+
+def registration_of(db: Session | Connection, pre_registration_id: int | None) -> int | None:
+    """Return the id of a pre-registered person's registration, or None while it is not complete."""
+    return db.scalar(_REGISTRATION_OF, {"person": pre_registration_id})
+
+
+def ensure_counter(db: Session | Connection) -> None:
     """Create the counter row if it is missing (idempotent, race-safe)."""
-    if db.get(NumberCounter, COUNTER) is None:
+    if db.scalar(select(NumberCounter.name).where(NumberCounter.name == COUNTER)) is None:
         try:
             with db.begin_nested():
                 db.execute(insert(NumberCounter).values(name=COUNTER, next_value=FIRST))
@@ -37,7 +51,7 @@ def ensure_counter(db: Session) -> None:
             pass
 
 
-def allocate(db: Session) -> str:
+def allocate(db: Session | Connection) -> str:
     """Take the next registration number; the counter row's lock orders concurrent completions."""
     taken = _take(db)
     if taken is None:  # the store's first registration: no counter row yet
@@ -50,11 +64,6 @@ def allocate(db: Session) -> str:
     return base + luhn_digit(base)
 
 
-def _take(db: Session) -> int | None:
+def _take(db: Session | Connection) -> int | None:
     """Increment the counter and return the value taken, or None when the counter row is missing."""
-    return db.scalar(
-        update(NumberCounter)
-        .where(NumberCounter.name == COUNTER)
-        .values(next_value=NumberCounter.next_value + 1)
-        .returning(NumberCounter.next_value - 1)
-    )
+    return db.scalar(_TAKE)

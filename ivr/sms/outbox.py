@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import requests
-from sqlalchemy import CursorResult, Update, func, select, update
+from sqlalchemy import Connection, CursorResult, Update, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
@@ -48,6 +48,15 @@ STATUS_RANK = {
     "canceled": 4,
 }
 FINAL_RANK = 4
+# Asked by every call that completes a registration: built once.
+_HOLD_REGISTRATION = select(Registration.id).where(Registration.id == bindparam("registration")).with_for_update()
+_QUEUED_BEFORE = select(SmsOutbox.id).where(SmsOutbox.idempotency_key == bindparam("idempotency_key"))
+_RECENT = select(func.count(SmsOutbox.id)).where(
+    SmsOutbox.registration_id == bindparam("registration"),
+    SmsOutbox.kind == CREDENTIALS,
+    SmsOutbox.created_at > bindparam("since"),
+)
+_QUEUE = insert(SmsOutbox).returning(SmsOutbox.id)
 
 __all__ = [
     "record_status",
@@ -63,38 +72,33 @@ def _tail(number: str) -> str:
 
 
 def request_credentials(
-    session: Session, registration: Registration, language: str, idempotency_key: str, now: datetime
+    db: Session | Connection, registration_id: int, mobile: str, language: str, idempotency_key: str, now: datetime
 ) -> str:
     """Queue a credentials SMS to the registration's mobile: "queued", "already_queued" or "limit_reached"."""
     if language not in LANGUAGES:
         raise ValueError(f"no SMS text in language {language!r}")
     # Serialise the requests of one registration, so that two processes cannot both pass the limit.
-    session.execute(select(Registration.id).where(Registration.id == registration.id).with_for_update())
-    if session.scalar(select(SmsOutbox.id).where(SmsOutbox.idempotency_key == idempotency_key)):
+    db.execute(_HOLD_REGISTRATION, {"registration": registration_id})
+    if db.scalar(_QUEUED_BEFORE, {"idempotency_key": idempotency_key}):
         return "already_queued"
-    recent = session.scalar(
-        select(func.count(SmsOutbox.id)).where(
-            SmsOutbox.registration_id == registration.id,
-            SmsOutbox.kind == CREDENTIALS,
-            SmsOutbox.created_at > now - DELIVERY_WINDOW,
-        )
-    )
+    recent = db.scalar(_RECENT, {"registration": registration_id, "since": now - DELIVERY_WINDOW})
     if (recent or 0) >= DELIVERIES_PER_WINDOW:
-        log.info("credentials SMS refused for registration %s: %s already in 24 h", registration.id, recent)
+        log.info("credentials SMS refused for registration %s: %s already in 24 h", registration_id, recent)
         return "limit_reached"
-    row = SmsOutbox(
-        idempotency_key=idempotency_key,
-        kind=CREDENTIALS,
-        registration_id=registration.id,
-        to_number=registration.mobile,
-        language=language,
-        status="pending",
-        created_at=now,
-        updated_at=now,
+    queued = db.scalar(
+        _QUEUE,
+        {
+            "idempotency_key": idempotency_key,
+            "kind": CREDENTIALS,
+            "registration_id": registration_id,
+            "to_number": mobile,
+            "language": language,
+            "status": "pending",
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    session.add(row)
-    session.flush()
-    log.info("sms %s queued to %s", row.id, _tail(row.to_number))
+    log.info("sms %s queued to %s", queued, _tail(mobile))
     return "queued"
 
 

@@ -147,6 +147,17 @@ class Store:
         with self._sessions() as session, session.begin():
             yield session
 
+    @contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """Open a connection in a transaction (SQLAlchemy Core, for the call steps' hot path), committed on
+        success and rolled back on error."""
+        with self.engine.begin() as connection:
+            yield connection
+
+    def session_on(self, connection: Connection) -> Session:
+        """Return an ORM session that works inside a connection's transaction (and never ends it)."""
+        return self._sessions(bind=connection)
+
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

@@ -71,7 +71,7 @@ def ask(runtime: Runtime, registration_id: int, key: str, language: str = "fr") 
     """Request a credentials SMS the way a call step does, in its own transaction."""
     with runtime.store.transaction() as session:
         registration = session.get(Registration, registration_id)
-        return request_credentials(session, registration, language, key, runtime.now())
+        return request_credentials(session, registration.id, registration.mobile, language, key, runtime.now())
 
 
 def sent_row(runtime: Runtime, sid: str = "SM" + "f" * 32) -> str:

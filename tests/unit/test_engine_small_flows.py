@@ -12,7 +12,7 @@ from ivr.flows.loader import FlowBook
 from ivr.flows.registry import Action, Params, Validator
 from ivr.runtime import Runtime
 from ivr.sensitive import Sensitive
-from ivr.store.models import CallSession
+from ivr.store.call_rows import CallRow
 
 NOW = datetime(2026, 11, 25, 10, 0)
 BOOK = """\
@@ -117,10 +117,11 @@ class Caller:
         self.rt = Runtime(
             settings={}, store=None, secret=b"k" * 32, catalog=None, flows=book, categories=None, clock=lambda: NOW
         )
-        self.call = CallSession(
+        self.call = CallRow(
+            id=1,
             call_sid="CA1",
             from_number="+212600000001",
-            to_number="+212500000000",
+            language=None,
             flow="desk",
             state="hello",
             seq=0,
@@ -129,14 +130,17 @@ class Caller:
             slots={},
             status="active",
             identity_verified=False,
-            started_at=NOW,
+            pre_registration_id=None,
+            transfer_reason=None,
+            transfer_state=None,
+            transferred_at=None,
             updated_at=NOW,
         )
         self.ctx = self.step()
 
     def step(self):
         self.call.seq += 1
-        self.ctx = StepContext(rt=self.rt, db=None, call=self.call, seq=self.call.seq)
+        self.ctx = StepContext(rt=self.rt, conn=None, call=self.call, seq=self.call.seq)
         return self.ctx
 
     def begin(self):

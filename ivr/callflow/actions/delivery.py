@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row
 
 from ivr.callflow.engine import StepContext
 from ivr.flows.registry import action, params
+from ivr.registration import records
 from ivr.registration.mobiles import last_four
 from ivr.sms import outbox
 from ivr.sms.sender import wake_sender
@@ -15,11 +16,10 @@ from ivr.speech.values import DigitString
 from ivr.store.models import Registration
 
 
-def registration(ctx: StepContext) -> Registration:
+def registration(ctx: StepContext) -> Row[Any]:
     """Return the verified caller's completed registration (read once per step)."""
     if Registration not in ctx.loaded:
-        query = select(Registration).where(Registration.pre_registration_id == ctx.call.pre_registration_id)
-        ctx.loaded[Registration] = ctx.db.scalars(query).one()
+        ctx.loaded[Registration] = records.registration_of(ctx.conn, ctx.call.pre_registration_id)
     return ctx.loaded[Registration]
 
 
@@ -29,7 +29,9 @@ def request_credentials(ctx: StepContext) -> str:
     language = ctx.call.language
     if language is None:  # the flows choose the language before any identity check
         raise ValueError("no SMS text without the call's language")
-    outcome = outbox.request_credentials(ctx.db, registration(ctx), language, f"{ctx.call.call_sid}:{ctx.seq}", ctx.now)
+    found = registration(ctx)
+    key = f"{ctx.call.call_sid}:{ctx.seq}"
+    outcome = outbox.request_credentials(ctx.conn, found.id, found.mobile, language, key, ctx.now)
     if outcome == "limit_reached":
         return "limit_reached"
     ctx.after_commit.append(lambda: wake_sender(ctx.rt))

@@ -6,13 +6,11 @@ import hmac
 import logging
 from datetime import date
 
-from sqlalchemy import select
-
 from ivr.callflow.engine import StepContext
 from ivr.flows.registry import action, validator
-from ivr.registration import lockouts, people
+from ivr.registration import lockouts, people, records, registration_numbers
 from ivr.sensitive import Sensitive
-from ivr.store.models import PreRegistration, Registration
+from ivr.store.models import PreRegistration
 
 log = logging.getLogger(__name__)
 MAX_FAILED_CHECKS_PER_CALL = 3
@@ -43,13 +41,13 @@ def birth_date(ctx: StepContext, typed: Sensitive) -> str | None:
 @action("caller_lockout", outcomes={"clear", "locked"})
 def caller_lockout(ctx: StepContext) -> str:
     """Keep a calling number with too many failed checks out of the identity check."""
-    return "locked" if lockouts.is_locked(ctx.db, "caller", ctx.call.from_number, ctx.now) else "clear"
+    return "locked" if lockouts.is_locked(ctx.conn, "caller", ctx.call.from_number, ctx.now) else "clear"
 
 
 @action("cin_lockout", outcomes={"clear", "locked"}, reads={"cin"})
 def cin_lockout(ctx: StepContext) -> str:
     """Keep a CIN with too many failed checks out of the identity check."""
-    return "locked" if lockouts.is_locked(ctx.db, "cin", ctx.slot("cin"), ctx.now) else "clear"
+    return "locked" if lockouts.is_locked(ctx.conn, "cin", ctx.slot("cin"), ctx.now) else "clear"
 
 
 @action("verify_identity", outcomes={"verified", "mismatch", "third_mismatch", "locked"}, reads={"cin", "birth_date"})
@@ -59,9 +57,9 @@ def verify_identity(ctx: StepContext) -> str:
     ctx.drop_slots("birth_date")
     # Checked again here, under the locks that record failures: the call may have waited at the
     # birth-date question while other calls locked the CIN or the number.
-    if lockouts.hold_unless_locked(ctx.db, cin_key, ctx.call.from_number, ctx.now):
+    if lockouts.hold_unless_locked(ctx.conn, cin_key, ctx.call.from_number, ctx.now):
         return "locked"
-    candidates = ctx.db.scalars(select(PreRegistration).where(PreRegistration.cin_digits_key == cin_key)).all()
+    candidates = records.people_with_cin_digits(ctx.conn, cin_key)
     matches = [p for p in candidates if hmac.compare_digest(p.birth_date_key, born_key)]
     if len(matches) == 1:
         ctx.call.identity_verified = True
@@ -85,9 +83,7 @@ def verify_identity(ctx: StepContext) -> str:
 )
 def route_verified_caller(ctx: StepContext) -> str:
     """Send a verified caller on by what they asked for and whether they are already registered."""
-    registered = ctx.db.scalar(
-        select(Registration.id).where(Registration.pre_registration_id == ctx.call.pre_registration_id)
-    )
+    registered = registration_numbers.registration_of(ctx.conn, ctx.call.pre_registration_id)
     if ctx.slot("intent") == "resend":
         return "resend" if registered else "not_yet_complete"
     return "already_complete" if registered else "confirm_category"

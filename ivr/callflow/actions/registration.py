@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row
 
 from ivr.callflow.engine import StepContext
 from ivr.flows.registry import action, params, validator
-from ivr.registration import registration_numbers
+from ivr.registration import records, registration_numbers
 from ivr.registration.mobiles import last_four, mobile_from_keypad
 from ivr.speech.values import Day, DigitString, Localized, Month
 from ivr.store.models import Dispute, PreRegistration, Registration
 
 
-def pre_registration(ctx: StepContext, lock: bool = False) -> PreRegistration:
+def pre_registration(ctx: StepContext, lock: bool = False) -> Row[Any]:
     """Return the verified caller's pre-registration (read once per step; locked for update when asked)."""
     # A step passing several states asks for it again and again; a lock must be taken by a query.
     if lock or PreRegistration not in ctx.loaded:
-        query = select(PreRegistration).where(PreRegistration.id == ctx.call.pre_registration_id)
-        ctx.loaded[PreRegistration] = ctx.db.scalars(query.with_for_update() if lock else query).one()
+        ctx.loaded[PreRegistration] = records.person(ctx.conn, ctx.call.pre_registration_id, lock=lock)
     return ctx.loaded[PreRegistration]
 
 
@@ -78,18 +77,17 @@ def typed_mobile_params(ctx: StepContext) -> dict[str, Any]:
 def complete_registration(ctx: StepContext) -> str:
     """Assign a registration number, once: the pre-registration row lock orders racing calls."""
     person = pre_registration(ctx, lock=True)
-    if ctx.db.scalar(select(Registration.id).where(Registration.pre_registration_id == person.id)):
+    if registration_numbers.registration_of(ctx.conn, person.id):
         return "already_complete"
-    mobile = person.mobile or ctx.slot("typed_mobile")
-    completed = Registration(
-        pre_registration_id=person.id,
-        number=registration_numbers.allocate(ctx.db),
-        mobile=mobile,
-        language=ctx.call.language,
-        completed_at=ctx.now,
-        completed_by_call=ctx.call.call_sid,
+    ctx.loaded[Registration] = records.complete(
+        ctx.conn,
+        {
+            "pre_registration_id": person.id,
+            "number": registration_numbers.allocate(ctx.conn),
+            "mobile": person.mobile or ctx.slot("typed_mobile"),
+            "language": ctx.call.language,
+            "completed_at": ctx.now,
+            "completed_by_call": ctx.call.call_sid,
+        },
     )
-    ctx.db.add(completed)
-    ctx.db.flush()
-    ctx.loaded[Registration] = completed
     return "completed"

@@ -1,0 +1,143 @@
+"""A call's row as a step reads and writes it: SQLAlchemy Core statements built once, not the ORM.
+
+A webhook's step is the hot path of the server: it locks the call's row, reads it into a plain CallRow, and
+writes it back with the step's audit event. On PostgreSQL the write is one statement (the row's update and the
+event's insert in a data-modifying WITH), so a step without actions costs BEGIN, SELECT … FOR UPDATE, that
+statement and COMMIT. Everything else that reads calls (agents, reports, exports) keeps the ORM models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Table, bindparam, insert, select, text, update
+
+from ivr.store.models import CallEvent, CallSession
+
+CALLS: Table = CallSession.__table__  # type: ignore[assignment]  # declared models' tables are Tables
+EVENTS: Table = CallEvent.__table__  # type: ignore[assignment]
+
+
+@dataclass(slots=True)
+class CallRow:
+    """One call as a step sees it: where it stands and what it has gathered (the same names as CallSession)."""
+
+    id: int
+    call_sid: str
+    from_number: str
+    language: str | None
+    flow: str
+    state: str
+    seq: int
+    misses: int
+    failed_checks: int
+    slots: dict[str, Any]
+    status: str
+    identity_verified: bool
+    pre_registration_id: int | None
+    transfer_reason: str | None
+    transfer_state: str | None
+    transferred_at: datetime | None
+    updated_at: datetime
+
+
+COLUMNS = tuple(field.name for field in fields(CallRow))
+# What a step may change; the rest (id, CallSid, calling number) is fixed when the call starts.
+CHANGING = COLUMNS[3:]
+
+_LOCK = select(*(CALLS.c[name] for name in COLUMNS)).where(CALLS.c.call_sid == bindparam("call_sid")).with_for_update()
+_LAST_ANSWER = select(CALLS.c.last_response).where(CALLS.c.call_sid == bindparam("call_sid"))
+_START = insert(CALLS).returning(CALLS.c.id)
+_LAST_LANGUAGE = (
+    select(CALLS.c.language)
+    .where(CALLS.c.from_number == bindparam("from_number"), CALLS.c.language.is_not(None))
+    .order_by(CALLS.c.started_at.desc())
+    .limit(1)
+)
+_END = (
+    update(CALLS)
+    .where(CALLS.c.call_sid == bindparam("sid"), CALLS.c.status != "ended")
+    .values(status="ended", ended_at=bindparam("at"), updated_at=bindparam("at"))
+    .returning(CALLS.c.id, CALLS.c.seq, CALLS.c.flow, CALLS.c.state)
+)
+_END_IN_ONE = text(
+    "WITH ended AS (UPDATE call_sessions SET status = 'ended', ended_at = :at, updated_at = :at"
+    " WHERE call_sid = :call_sid AND status <> 'ended' RETURNING id, seq, flow, state) "
+    "INSERT INTO call_events (call_session_id, seq, at, kind, state, detail)"
+    " SELECT id, seq, :at, 'status', flow || '.' || state, :detail FROM ended RETURNING call_session_id"
+).bindparams(bindparam("detail", type_=JSON))
+_UPDATE = (
+    update(CALLS)
+    .where(CALLS.c.id == bindparam("call_id"))
+    .values({name: bindparam(name, type_=CALLS.c[name].type) for name in (*CHANGING, "last_response")})
+)
+_EVENT = insert(EVENTS).values(
+    call_session_id=bindparam("call_id"),
+    seq=bindparam("event_seq"),
+    at=bindparam("updated_at"),
+    kind=bindparam("kind"),
+    state=bindparam("event_state"),
+    detail=bindparam("detail", type_=JSON),
+)
+_ASSIGNMENTS = ", ".join(f"{name} = :{name}" for name in (*CHANGING, "last_response"))
+# PostgreSQL takes the row's update and the event's insert in one round trip; SQLite runs them one by one.
+_STEP_IN_ONE = text(
+    f"WITH step AS (UPDATE call_sessions SET {_ASSIGNMENTS} WHERE id = :call_id) "
+    "INSERT INTO call_events (call_session_id, seq, at, kind, state, detail) "
+    "VALUES (:call_id, :event_seq, :updated_at, :kind, :event_state, :detail)"
+).bindparams(bindparam("slots", type_=JSON), bindparam("detail", type_=JSON))
+
+
+def lock(conn: Connection, call_sid: str) -> CallRow | None:
+    """Read a call's row, locked until the transaction ends, so that concurrent webhooks of one call take turns."""
+    found = conn.execute(_LOCK, {"call_sid": call_sid}).first()
+    return None if found is None else CallRow(*found)
+
+
+def last_answer(conn: Connection, call_sid: str) -> str | None:
+    """Return the TwiML a call's last step answered, or None for an unknown call."""
+    return conn.execute(_LAST_ANSWER, {"call_sid": call_sid}).scalar()
+
+
+def last_language(conn: Connection, from_number: str) -> str | None:
+    """Return the language a calling number chose in its latest call that chose one."""
+    return conn.execute(_LAST_LANGUAGE, {"from_number": from_number}).scalar()
+
+
+def start(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert a new call's row and return its id (a duplicate CallSid raises IntegrityError)."""
+    return int(conn.execute(_START, values).scalar_one())
+
+
+def save_step(conn: Connection, call: CallRow, answer: str, event_seq: int, kind: str, detail: dict[str, Any]) -> None:
+    """Write a call's row as the step leaves it, with the TwiML it answered, and the step's audit event."""
+    row = {name: getattr(call, name) for name in CHANGING}
+    row.update(call_id=call.id, last_response=answer)
+    # Only the statement's own names: Core would take any other key naming a column as one more to write.
+    event = {
+        "call_id": call.id,
+        "event_seq": event_seq,
+        "updated_at": call.updated_at,
+        "kind": kind,
+        "event_state": f"{call.flow}.{call.state}",
+        "detail": detail,
+    }
+    if conn.dialect.name == "postgresql":
+        conn.execute(_STEP_IN_ONE, {**row, **event})
+    else:
+        conn.execute(_UPDATE, row)
+        conn.execute(_EVENT, event)
+
+
+def end(conn: Connection, call_sid: str, at: datetime, detail: dict[str, Any]) -> bool:
+    """Mark a call ended, with its audit event; tell whether it was still going (a call ends once)."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(_END_IN_ONE, {"call_sid": call_sid, "at": at, "detail": detail}).first() is not None
+    ended = conn.execute(_END, {"sid": call_sid, "at": at}).first()
+    if ended is None:
+        return False
+    event = {"call_id": ended.id, "event_seq": ended.seq, "updated_at": at, "kind": "status"}
+    conn.execute(_EVENT, {**event, "event_state": f"{ended.flow}.{ended.state}", "detail": detail})
+    return True
