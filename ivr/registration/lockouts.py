@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from ivr.store.locks import take_lock
@@ -18,6 +18,17 @@ COLUMNS = {"cin": FailedCheck.cin_digits_key, "caller": FailedCheck.from_number}
 _LOCKED = (
     select(Lockout.id)
     .where(Lockout.kind == bindparam("kind"), Lockout.key == bindparam("key"), Lockout.locked_until > bindparam("now"))
+    .limit(1)
+)
+_EITHER_LOCKED = (
+    select(Lockout.id)
+    .where(
+        or_(
+            and_(Lockout.kind == "cin", Lockout.key == bindparam("cin")),
+            and_(Lockout.kind == "caller", Lockout.key == bindparam("caller")),
+        ),
+        Lockout.locked_until > bindparam("now"),
+    )
     .limit(1)
 )
 
@@ -44,7 +55,8 @@ def hold_unless_locked(db: Session | Connection, cin_digits_key: str, from_numbe
     parked at the birth-date question cannot compare past a lockout made meanwhile by other calls.
     """
     hold(db, cin_digits_key, from_number)
-    return is_locked(db, "cin", cin_digits_key, now) or is_locked(db, "caller", from_number, now)
+    either = {"cin": cin_digits_key, "caller": from_number, "now": now}
+    return db.execute(_EITHER_LOCKED, either).first() is not None
 
 
 def record_failure(db: Session, cin_digits_key: str, from_number: str, call_sid: str, now: datetime) -> bool:

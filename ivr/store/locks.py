@@ -7,6 +7,8 @@ import hashlib
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
 
 def take_lock(db: Session | Connection, name: str) -> None:
     """Hold a named lock until the transaction ends, so that every process takes its turn.
@@ -16,4 +18,4 @@ def take_lock(db: Session | Connection, name: str) -> None:
     connection = db.connection() if isinstance(db, Session) else db
     if connection.dialect.name == "postgresql":
         key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        connection.execute(_ADVISORY_LOCK, {"key": key})
