@@ -11,9 +11,9 @@ import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ivr.audio.player import player_for
@@ -77,26 +77,28 @@ def start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, *, 
         return _start_call(
             rt, call_sid, caller_key(from_number or "anonymous"), (to_number or "")[:NUMBER_LENGTH], request_root
         )
-    except IntegrityError:  # the same call started by a concurrent duplicate webhook
+    except _StartedBefore:  # a repeated webhook, or a duplicate that started the call first: nothing it did stays
+        log.info("call %s: repeated incoming webhook, answered as before", call_sid)
         with rt.store.connection() as conn:
             return answer_again(conn, call_sid)
 
 
+class _StartedBefore(Exception):
+    """The call's row exists already: the step's transaction is rolled back."""
+
+
 def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, request_root: str) -> str:
     with rt.store.connection() as conn:
-        if call_rows.lock(conn, call_sid) is not None:
-            log.info("call %s: repeated incoming webhook, answered as before", call_sid)
-            return answer_again(conn, call_sid)
         now = rt.now()
         start_flow, start_state = rt.flows.start.split(".", 1)
         call = call_rows.CallRow(
-            id=0,
+            id=0,  # known once inserted, with the step's answer (the start's actions use none)
             call_sid=call_sid,
             from_number=from_number,
             language=None,
             flow=start_flow,
             state=start_state,
-            seq=1,
+            seq=0,
             misses=0,
             failed_checks=0,
             slots={"languages": language_order(conn, from_number)},
@@ -108,10 +110,14 @@ def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, re
             transferred_at=None,
             updated_at=now,
         )
-        fixed = {"reference": call_reference(call_sid), "to_number": to_number, "started_at": now}
-        call.id = call_rows.start(conn, {**{name: getattr(call, name) for name in call_rows.COLUMNS[1:]}, **fixed})
         ctx = StepContext(rt=rt, conn=conn, call=call, seq=0)
-        return finish_step(ctx, engine.begin(ctx), request_root)
+        xml, detail = _answer(ctx, engine.begin(ctx), request_root)
+        fixed = {"reference": call_reference(call_sid), "to_number": to_number, "started_at": now}
+        if not call_rows.start(conn, call, fixed, xml, detail):
+            raise _StartedBefore(call_sid)
+    for callback in ctx.after_commit:
+        callback()
+    return xml
 
 
 def continue_call(rt: Runtime, call_sid: str, seq: int | None, event: CallerEvent, *, request_root: str) -> str:
@@ -165,6 +171,13 @@ def _take_step(
 
 def finish_step(ctx: StepContext, reply: Reply, request_root: str) -> str:
     """Render the reply, keep it for repeated webhooks, and append the step to the audit trail."""
+    xml, detail = _answer(ctx, reply, request_root)
+    call_rows.save_step(ctx.conn, ctx.call, xml, ctx.seq, "step", detail)
+    return xml
+
+
+def _answer(ctx: StepContext, reply: Reply, request_root: str) -> tuple[str, dict[str, Any]]:
+    """Move the call to its next step and return the reply's TwiML and the step's audit detail."""
     call, rt = ctx.call, ctx.rt
     ctx.flush()
     call.seq = ctx.seq + 1
@@ -177,9 +190,7 @@ def finish_step(ctx: StepContext, reply: Reply, request_root: str) -> str:
         player=player_for(rt, public_base_url(rt.settings, request_root)),
     )
     call.updated_at = rt.now()
-    detail = {**ctx.trail, "said": [p.key for p in reply.prompts], "then": reply.then}
-    call_rows.save_step(ctx.conn, call, xml, ctx.seq, "step", detail)
-    return xml
+    return xml, {**ctx.trail, "said": [p.key for p in reply.prompts], "then": reply.then}
 
 
 def end_call(rt: Runtime, call_sid: str, status: str) -> bool:

@@ -49,7 +49,16 @@ CHANGING = COLUMNS[3:]
 
 _LOCK = select(*(CALLS.c[name] for name in COLUMNS)).where(CALLS.c.call_sid == bindparam("call_sid")).with_for_update()
 _LAST_ANSWER = select(CALLS.c.last_response).where(CALLS.c.call_sid == bindparam("call_sid"))
-_START = insert(CALLS).returning(CALLS.c.id)
+_STARTED = ("call_sid", "reference", "from_number", "to_number", "started_at", *CHANGING, "last_response")
+_START = text(
+    f"INSERT INTO call_sessions ({', '.join(_STARTED)}) VALUES ({', '.join(':' + name for name in _STARTED)})"
+    " ON CONFLICT (call_sid) DO NOTHING RETURNING id"
+).bindparams(bindparam("slots", type_=JSON))
+# PostgreSQL inserts the call's row and its first event in one round trip.
+_START_IN_ONE = text(
+    f"WITH started AS ({_START.text}) INSERT INTO call_events (call_session_id, seq, at, kind, state, detail)"
+    " SELECT id, :event_seq, :updated_at, :kind, :event_state, :detail FROM started RETURNING call_session_id"
+).bindparams(bindparam("slots", type_=JSON), bindparam("detail", type_=JSON))
 _LAST_LANGUAGE = (
     select(CALLS.c.language)
     .where(CALLS.c.from_number == bindparam("from_number"), CALLS.c.language.is_not(None))
@@ -106,17 +115,34 @@ def last_language(conn: Connection, from_number: str) -> str | None:
     return conn.execute(_LAST_LANGUAGE, {"from_number": from_number}).scalar()
 
 
-def start(conn: Connection, values: dict[str, Any]) -> int:
-    """Insert a new call's row and return its id (a duplicate CallSid raises IntegrityError)."""
-    return int(conn.execute(_START, values).scalar_one())
+def start(conn: Connection, call: CallRow, fixed: dict[str, Any], answer: str, detail: dict[str, Any]) -> bool:
+    """Insert a new call's row as its first step leaves it, with that step's audit event; tell whether it was
+    inserted (False: a call with this CallSid exists, and nothing was written)."""
+    row = {name: getattr(call, name) for name in COLUMNS[1:]} | fixed | {"last_response": answer}
+    event = _event(call, 0, "step", detail)
+    if conn.dialect.name == "postgresql":
+        call.id = conn.execute(_START_IN_ONE, row | event).scalar() or 0
+    else:
+        call.id = conn.execute(_START, row).scalar() or 0
+        if call.id:
+            conn.execute(_EVENT, event | {"call_id": call.id})
+    return bool(call.id)
 
 
 def save_step(conn: Connection, call: CallRow, answer: str, event_seq: int, kind: str, detail: dict[str, Any]) -> None:
     """Write a call's row as the step leaves it, with the TwiML it answered, and the step's audit event."""
-    row = {name: getattr(call, name) for name in CHANGING}
-    row.update(call_id=call.id, last_response=answer)
     # Only the statement's own names: Core would take any other key naming a column as one more to write.
-    event = {
+    row = {name: getattr(call, name) for name in CHANGING} | {"call_id": call.id, "last_response": answer}
+    event = _event(call, event_seq, kind, detail)
+    if conn.dialect.name == "postgresql":
+        conn.execute(_STEP_IN_ONE, {**row, **event})
+    else:
+        conn.execute(_UPDATE, row)
+        conn.execute(_EVENT, event)
+
+
+def _event(call: CallRow, event_seq: int, kind: str, detail: dict[str, Any]) -> dict[str, Any]:
+    return {
         "call_id": call.id,
         "event_seq": event_seq,
         "updated_at": call.updated_at,
@@ -124,11 +150,6 @@ def save_step(conn: Connection, call: CallRow, answer: str, event_seq: int, kind
         "event_state": f"{call.flow}.{call.state}",
         "detail": detail,
     }
-    if conn.dialect.name == "postgresql":
-        conn.execute(_STEP_IN_ONE, {**row, **event})
-    else:
-        conn.execute(_UPDATE, row)
-        conn.execute(_EVENT, event)
 
 
 def end(conn: Connection, call_sid: str, at: datetime, detail: dict[str, Any]) -> bool:
