@@ -91,8 +91,10 @@ function response(status, headers, body)
   if status ~= statuses[position] or (text ~= "" and not body:find(text, 1, true)) then
     wrong = wrong + 1
     if #problems < 3 then
+      local wanted = status ~= statuses[position] and "instead of " .. statuses[position]
+        or "without " .. text:sub(1, 80)
       problems[#problems + 1] = "thread " .. thread_number .. ", request " .. position .. ": answered "
-        .. status .. " (expected " .. statuses[position] .. "): " .. body:sub(1, 300):gsub("%s+", " ")
+        .. status .. " " .. wanted .. ": " .. body:sub(1, 300):gsub("%s+", " ")
     end
   elseif ends[position] then
     calls = calls + 1
