@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, bindparam, insert, select, text, update
+from sqlalchemy import JSON, BindParameter, Connection, Table, bindparam, insert, select, text, update
 
 from ivr.store.models import CallEvent, CallSession
 
@@ -49,16 +49,29 @@ CHANGING = COLUMNS[3:]
 
 _LOCK = select(*(CALLS.c[name] for name in COLUMNS)).where(CALLS.c.call_sid == bindparam("call_sid")).with_for_update()
 _LAST_ANSWER = select(CALLS.c.last_response).where(CALLS.c.call_sid == bindparam("call_sid"))
+# The event's values, named apart from the columns they go to.
+_EVENT_TYPES = {"event_seq": EVENTS.c.seq.type, "kind": EVENTS.c.kind.type, "event_state": EVENTS.c.state.type}
+_EVENT_VALUES = ("call_id", "event_seq", "updated_at", "kind", "event_state", "detail")
+
+
+def _typed(*names: str) -> list[BindParameter[Any]]:
+    """Give a text statement's values their columns' types: SQLite keeps dates as text in SQLAlchemy's format,
+    which a value sent untyped would not match."""
+    types = {c.name: c.type for c in CALLS.c} | _EVENT_TYPES
+    types.update(call_id=CALLS.c.id.type, detail=JSON(), at=CALLS.c.ended_at.type)
+    return [bindparam(name, type_=types[name]) for name in names]
+
+
 _STARTED = ("call_sid", "reference", "from_number", "to_number", "started_at", *CHANGING, "last_response")
 _START = text(
     f"INSERT INTO call_sessions ({', '.join(_STARTED)}) VALUES ({', '.join(':' + name for name in _STARTED)})"
     " ON CONFLICT (call_sid) DO NOTHING RETURNING id"
-).bindparams(bindparam("slots", type_=JSON))
+).bindparams(*_typed(*_STARTED))
 # PostgreSQL inserts the call's row and its first event in one round trip.
 _START_IN_ONE = text(
     f"WITH started AS ({_START.text}) INSERT INTO call_events (call_session_id, seq, at, kind, state, detail)"
     " SELECT id, :event_seq, :updated_at, :kind, :event_state, :detail FROM started RETURNING call_session_id"
-).bindparams(bindparam("slots", type_=JSON), bindparam("detail", type_=JSON))
+).bindparams(*_typed(*_STARTED, *_EVENT_TYPES, "detail"))
 _LAST_LANGUAGE = (
     select(CALLS.c.language)
     .where(CALLS.c.from_number == bindparam("from_number"), CALLS.c.language.is_not(None))
@@ -68,7 +81,7 @@ _LAST_LANGUAGE = (
 _END = (
     update(CALLS)
     .where(CALLS.c.call_sid == bindparam("sid"), CALLS.c.status != "ended")
-    .values(status="ended", ended_at=bindparam("at"), updated_at=bindparam("at"))
+    .values(status="ended", ended_at=_typed("at")[0], updated_at=_typed("at")[0])
     .returning(CALLS.c.id, CALLS.c.seq, CALLS.c.flow, CALLS.c.state)
 )
 _END_IN_ONE = text(
@@ -76,19 +89,14 @@ _END_IN_ONE = text(
     " WHERE call_sid = :call_sid AND status <> 'ended' RETURNING id, seq, flow, state) "
     "INSERT INTO call_events (call_session_id, seq, at, kind, state, detail)"
     " SELECT id, seq, :at, 'status', flow || '.' || state, :detail FROM ended RETURNING call_session_id"
-).bindparams(bindparam("detail", type_=JSON))
+).bindparams(*_typed("at", "detail"))
 _UPDATE = (
     update(CALLS)
     .where(CALLS.c.id == bindparam("call_id"))
     .values({name: bindparam(name, type_=CALLS.c[name].type) for name in (*CHANGING, "last_response")})
 )
 _EVENT = insert(EVENTS).values(
-    call_session_id=bindparam("call_id"),
-    seq=bindparam("event_seq"),
-    at=bindparam("updated_at"),
-    kind=bindparam("kind"),
-    state=bindparam("event_state"),
-    detail=bindparam("detail", type_=JSON),
+    dict(zip(("call_session_id", "seq", "at", "kind", "state", "detail"), _typed(*_EVENT_VALUES), strict=True))
 )
 _ASSIGNMENTS = ", ".join(f"{name} = :{name}" for name in (*CHANGING, "last_response"))
 # PostgreSQL takes the row's update and the event's insert in one round trip; SQLite runs them one by one.
@@ -96,7 +104,7 @@ _STEP_IN_ONE = text(
     f"WITH step AS (UPDATE call_sessions SET {_ASSIGNMENTS} WHERE id = :call_id) "
     "INSERT INTO call_events (call_session_id, seq, at, kind, state, detail) "
     "VALUES (:call_id, :event_seq, :updated_at, :kind, :event_state, :detail)"
-).bindparams(bindparam("slots", type_=JSON), bindparam("detail", type_=JSON))
+).bindparams(*_typed(*CHANGING, "last_response", *_EVENT_TYPES, "detail"))
 
 
 def lock(conn: Connection, call_sid: str) -> CallRow | None:

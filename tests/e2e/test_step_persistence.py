@@ -150,3 +150,23 @@ def test_a_step_answered_again_changes_nothing(phone, rt, seq):
         before.updated_at,
         events,
     )
+
+
+def test_the_times_a_call_stores_compare_equal_to_the_same_times_queried_through_the_orm(phone, rt, clock):
+    caller = phone()
+    caller.dial()
+    caller.press("2")
+    caller.hangup()
+    now = clock()
+    with rt.store.transaction() as db:
+        # SQLite keeps times as text: a time written in another format than the ORM's would match no query.
+        found = db.scalars(
+            select(CallSession.id).where(
+                CallSession.call_sid == caller.call_sid,
+                CallSession.started_at == now,
+                CallSession.updated_at == now,
+                CallSession.ended_at == now,
+            )
+        ).all()
+        events = db.scalar(select(func.count()).select_from(CallEvent).where(CallEvent.at == now))
+    assert len(found) == 1 and events == 3
