@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl, unquote
 import pytest
 from twilio.request_validator import RequestValidator
 
-from bench.webhooks import (
+from bench.webhook_calls import (
     Webhook,
     auth_token,
     call_sid,
@@ -14,12 +14,12 @@ from bench.webhooks import (
     expected_text,
     for_floor,
     for_person,
-    parse_wrk_output,
     person_values,
     request_line,
     same_call,
     write_requests,
 )
+from bench.webhooks import parse_wrk_output
 from ivr.registration import synthetic
 
 GATHER = (
