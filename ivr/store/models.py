@@ -134,6 +134,8 @@ class CallSession(Base):
     transfer_reason: Mapped[str | None] = mapped_column(String(40))
     transfer_state: Mapped[str | None] = mapped_column(String(100))
     transferred_at: Mapped[datetime | None]
+    # No longer written (issue 16); dropped by a later migration, once no process of the version before, which
+    # still writes it at every step, can be serving calls during a rolling deploy.
     last_request_key: Mapped[str | None] = mapped_column(String(40))
     last_response: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[datetime]
