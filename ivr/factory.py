@@ -9,6 +9,7 @@ from ivr.cli.call_export import calls
 from ivr.cli.caller import call
 from ivr.cli.flows import flows
 from ivr.cli.prompts import prompts
+from ivr.cli.recordings import import_recordings_command  # noqa: F401 (adds `prompts import-recordings`)
 from ivr.cli.registrations import registrations
 from ivr.cli.replay import replay
 from ivr.cli.reports import report

@@ -6,17 +6,27 @@ The synthesis worker runs this file without importing the ivr package: it import
 from __future__ import annotations
 
 import io
+import math
 import sys
 import wave
 from array import array
 from functools import lru_cache
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # numpy is imported on first use (see resampler())
+    import numpy
 
 RATE = 8000
 SAMPLE_WIDTH = 2
 SILENCE_THRESHOLD = 300  # of 32767: quieter than this at either end is trimmed
 TRIM_MARGIN_MS = 20
 FULL_SCALE = 32768
+FADE_MS = 10  # in and out of a recording, so that no join clicks
+TARGET_LUFS = -20.0  # every recording's loudness (ITU-R BS.1770 integrated, gated)
+PEAK_CEILING_DBFS = -1.0  # true peak (4 times oversampled) at most this
+LOUDNESS_BLOCK_S = 0.4  # BS.1770's gating block: shorter audio is measured by its RMS level instead
+OVERSAMPLING = 4
 
 
 def to_wav(samples: array) -> bytes:
@@ -59,6 +69,66 @@ def trim(samples: array) -> array:
     end = len(samples) - next(i for i, v in enumerate(reversed(samples)) if abs(v) > SILENCE_THRESHOLD)
     margin = RATE * TRIM_MARGIN_MS // 1000
     return samples[max(0, start - margin) : min(len(samples), end + margin)]
+
+
+def fade(samples: array, ms: int = FADE_MS) -> array:
+    """Return samples faded in from and out to silence over ms milliseconds (linearly) at each end."""
+    faded = array("h", samples)
+    length = min(RATE * ms // 1000, len(faded) // 2)
+    for i in range(length):
+        faded[i] = round(faded[i] * i / length)
+        faded[-1 - i] = round(faded[-1 - i] * i / length)
+    return faded
+
+
+def loudness(signal: numpy.ndarray, rate: int = RATE) -> float:
+    """Return the loudness of mono float samples (full scale 1.0) in LUFS, -inf when silent.
+
+    pyloudnorm's BS.1770 meter (K-weighted, gated) where the audio is at least one gating block long; a
+    shorter clip is measured by the RMS level of its span between the first and last sample above -40 dB of
+    its peak (the same as LUFS, within a dB or so, for speech between 300 Hz and 3.4 kHz).
+    """
+    np, _ = resampler()
+    if len(signal) >= LOUDNESS_BLOCK_S * rate:
+        import pyloudnorm  # type: ignore[import-untyped]  # numpy and scipy: imported on first use, as above
+
+        return float(pyloudnorm.Meter(rate).integrated_loudness(signal.astype(np.float64)))
+    heard = np.flatnonzero(np.abs(signal) > np.max(np.abs(signal), initial=0.0) / 100)
+    if not len(heard):
+        return float("-inf")
+    span = signal[heard[0] : heard[-1] + 1].astype(np.float64)
+    return float(10 * np.log10(np.mean(span**2)))
+
+
+def true_peak(signal: numpy.ndarray, rate: int = RATE) -> float:
+    """Return the true peak of mono float samples in dBFS: the highest of the signal oversampled 4 times."""
+    np, soxr = resampler()
+    if not len(signal):
+        return float("-inf")
+    oversampled = soxr.resample(signal.astype(np.float32), rate, rate * OVERSAMPLING)
+    peak = max(float(np.max(np.abs(oversampled), initial=0.0)), float(np.max(np.abs(signal))))
+    return 20 * math.log10(peak) if peak > 0 else float("-inf")
+
+
+def normalisation_db(signal: numpy.ndarray, rate: int = RATE) -> tuple[float, float]:
+    """Return the gain in dB that brings mono float samples to TARGET_LUFS, and how far under it their peaks kept it.
+
+    The whole clip is scaled by one gain (no limiter reshapes it): a clip whose true peak would pass
+    PEAK_CEILING_DBFS at the target loudness ends quieter than the target, by as much as needed.
+    """
+    measured = loudness(signal, rate)
+    if not math.isfinite(measured):
+        return 0.0, 0.0
+    wanted = TARGET_LUFS - measured
+    gain = min(wanted, PEAK_CEILING_DBFS - true_peak(signal, rate))
+    return gain, wanted - gain
+
+
+def to_samples(signal: numpy.ndarray) -> array:
+    """Return 16-bit samples of float samples (full scale 1.0), rounded to the nearest and clipped."""
+    np, _ = resampler()
+    rounded = np.clip(np.rint(signal * FULL_SCALE), -FULL_SCALE, FULL_SCALE - 1).astype("<i2")
+    return from_little_endian(rounded.tobytes())
 
 
 def to_16_bit(frames: bytes, width: int) -> array:
