@@ -204,11 +204,14 @@ def telephone_samples(path: Path) -> tuple[array, float]:
     if peak <= 10 ** (SILENT_DBFS / 20):
         raise StudioError(f"silent: no sample louder than {SILENT_DBFS:.0f} dBFS")
     telephone = mono if rate == wav.RATE else soxr.resample(mono, rate, wav.RATE)
-    gain_db, under_target_db = wav.normalisation_db(telephone)
-    samples = wav.trim(wav.to_samples(telephone * 10 ** (gain_db / 20)))
-    if not samples:
+    # Measured where it will be heard: the silences trim() cuts would lower the gated loudness by up to a dB.
+    gain_db, _ = wav.normalisation_db(telephone)
+    start, end = wav.trimmed_span(wav.to_samples(telephone * 10 ** (gain_db / 20)))
+    heard = telephone[start:end]
+    if not len(heard):
         raise StudioError("silent once trimmed")
-    return wav.fade(samples), under_target_db
+    gain_db, under_target_db = wav.normalisation_db(heard)
+    return wav.fade(wav.trim(wav.to_samples(heard * 10 ** (gain_db / 20)))), under_target_db
 
 
 def store(path: Path, audio_dir: str) -> Telephone:

@@ -63,12 +63,18 @@ def silence(ms: int) -> array:
 
 def trim(samples: array) -> array:
     """Cut the silence at both ends, keeping a short margin."""
+    start, end = trimmed_span(samples)
+    return samples[start:end]
+
+
+def trimmed_span(samples: array) -> tuple[int, int]:
+    """Return where trim() cuts samples: the slice from the first to the last one heard, with margins."""
     start = next((i for i, v in enumerate(samples) if abs(v) > SILENCE_THRESHOLD), None)
     if start is None:
-        return array("h")
+        return 0, 0
     end = len(samples) - next(i for i, v in enumerate(reversed(samples)) if abs(v) > SILENCE_THRESHOLD)
     margin = RATE * TRIM_MARGIN_MS // 1000
-    return samples[max(0, start - margin) : min(len(samples), end + margin)]
+    return max(0, start - margin), min(len(samples), end + margin)
 
 
 def fade(samples: array, ms: int = FADE_MS) -> array:
