@@ -4,6 +4,8 @@ A file's name is a hash of its text, its voice settings, the engine's versions a
 an unchanged prompt is never rendered twice, and a changed one gets a new name (caches never serve stale
 audio). A prompt with values is played as a *composition*: the names of its pieces and pauses joined
 by "-" (`<piece>-p150-<piece>`), put together when requested, from files every process has rendered.
+Studio recordings (ivr/audio/recordings.py) are files of the same folder under names of the same form, so
+a composition may join recorded and rendered pieces.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivr.audio import wav
+from ivr.audio.recordings import INDEX_FILE, Recordings, load
 from ivr.audio.synthesis import SynthesisError, Synthesizer, VoiceSettings, engine_id
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,13 @@ class Pause:
     ms: int
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """A piece of a prompt played from a studio recording of the library, by its file name."""
+
+    name: str
+
+
 class AudioLibrary:
     """The rendered pieces of one deployment: their names, their rendering, their compositions."""
 
@@ -48,19 +58,59 @@ class AudioLibrary:
         self.directory = Path(directory)
         self.voices = voices
         self.synthesizer = synthesizer
-        self.engine = engine_id()
         self._background: ThreadPoolExecutor | None = None
         self._background_lock = threading.RLock()  # a finished job's callback may run while it is held
         self._rendering: dict[tuple[str, str], Future] = {}  # one job per text, however many calls need it
+        self._index_lock = threading.Lock()
+        self._index: tuple[tuple[int, int, int] | None, Recordings] = (None, Recordings())
+        self._missing_recordings: set[str] = set()  # logged once each
+
+    @property
+    def engine(self) -> str:
+        """Name the engine's versions, asked on first use: reading recordings needs no engine installed."""
+        return engine_id()
 
     def name(self, language: str, text: str) -> str:
         """Return the file name (without .wav) of a text in a language's voice."""
         recipe = {"text": text, **self.voices[language].as_key(), "engine": self.engine, "format": AUDIO_FORMAT}
         return hashlib.sha256(json.dumps(recipe, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
-    def composition(self, language: str, pieces: list[str | Pause]) -> str:
-        """Return the composed name of pieces and pauses."""
-        return "-".join(f"p{p.ms}" if isinstance(p, Pause) else self.name(language, p) for p in pieces)
+    def composition(self, language: str, pieces: list[str | Pause | Recorded]) -> str:
+        """Return the composed name of pieces (rendered or recorded) and pauses."""
+        return "-".join(
+            f"p{p.ms}" if isinstance(p, Pause) else p.name if isinstance(p, Recorded) else self.name(language, p)
+            for p in pieces
+        )
+
+    def recordings(self) -> Recordings:
+        """Return the recordings index, read again whenever its file was replaced (one stat a call).
+
+        An import writes a new index and renames it over the old one (a new inode), so a running process
+        plays the new recordings at its next step, without restart.
+        """
+        try:
+            found = (self.directory / INDEX_FILE).stat()
+            version: tuple[int, int, int] | None = (found.st_mtime_ns, found.st_ino, found.st_size)
+        except FileNotFoundError:
+            version = None
+        with self._index_lock:
+            if version != self._index[0]:
+                # Replaced again after the stat: the newer text is read under the older version, and read
+                # once more at the next call, never the other way round.
+                self._index = (version, load(self.directory) if version else Recordings())
+            return self._index[1]
+
+    def recorded(self, recordings: Recordings, language: str, key: str) -> Recorded | None:
+        """Return the recording of a prompt (or stretch, or word) when indexed and its file is there, else None."""
+        name = recordings.name(language, key)
+        if name is None:
+            return None
+        if self.path(name).is_file():
+            return Recorded(name)
+        if name not in self._missing_recordings:
+            self._missing_recordings.add(name)
+            log.warning("audio: recording %s of %s (%s) is indexed but missing; synthesis instead", name, key, language)
+        return None
 
     def path(self, name: str) -> Path:
         return self.directory / f"{name}.wav"

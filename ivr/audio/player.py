@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from pathlib import Path
 
 from ivr.audio.library import ON_DEMAND_WAIT, AudioLibrary
@@ -20,17 +21,22 @@ AUDIO_PATH = "/audio"
 class Player:
     """Turn one step's prompts into <Play> URLs, or None where a prompt must be said instead.
 
-    Missing pieces are rendered on demand, but the whole step waits for them ON_DEMAND_WAIT at most.
+    Each piece is played from its studio recording where there is one, else from the synthesis. Missing
+    synthesised pieces are rendered on demand, but the whole step waits for them ON_DEMAND_WAIT at most;
+    a recorded piece is never waited for.
     """
 
     def __init__(self, library: AudioLibrary, catalog: Catalog, base_url: str, wait: float = ON_DEMAND_WAIT):
         self.library, self.catalog, self.base_url = library, catalog, base_url.rstrip("/")
         self.deadline = time.monotonic() + wait
+        self.recordings = library.recordings()  # the index as of this step, for all its prompts
 
     def url(self, language: str, key: str, params: dict[str, object]) -> str | None:
         """Return the absolute URL of a prompt's audio, or None when its audio is not ready in time."""
         try:
-            pieces = prompt_pieces(self.catalog, language, key, params)
+            pieces = prompt_pieces(
+                self.catalog, language, key, params, partial(self.library.recorded, self.recordings, language)
+            )
             texts = [piece for piece in pieces if isinstance(piece, str)]
             if not self.library.ready(language, texts, wait=max(0.0, self.deadline - time.monotonic())):
                 return None

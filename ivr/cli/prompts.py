@@ -6,6 +6,7 @@ import os
 import queue
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from functools import partial
 from pathlib import Path
 
 import click
@@ -13,7 +14,7 @@ import yaml
 from flask.cli import AppGroup
 
 from ivr.audio.library import AudioLibrary, sweep_leftovers
-from ivr.audio.pieces import known_values, texts_to_render
+from ivr.audio.pieces import coverage, known_values, texts_to_render
 from ivr.audio.synthesis import SynthesisError, Synthesizer, unavailable_reason, voice_settings
 from ivr.callflow import catalog_checks
 from ivr.flows.loader import FLOWS_DIR, FlowBook, FlowError
@@ -109,8 +110,16 @@ def render_all(todo: list[tuple[str, str]], libraries: list[AudioLibrary]) -> li
     default=FLOWS_DIR,
     help="The flows that use it (default: flows/).",
 )
-def check_command(prompts_dir: Path, flows_dir: Path) -> None:
-    """Check the catalog: every key in every language, the same placeholders, no unused key."""
+@click.option(
+    "--audio-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The audio library whose recordings' coverage to report (default: IVR_AUDIO_DIR, when it exists).",
+)
+@click.option("--verbose", is_flag=True, help="List each language's prompts that are not recorded.")
+def check_command(prompts_dir: Path, flows_dir: Path, audio_dir: Path | None, verbose: bool) -> None:
+    """Check the catalog: every key in every language, the same placeholders, no unused key; and report
+    each language's coverage by studio recordings: recorded, synthetic (not recorded), missing (neither)."""
     try:
         catalog = Catalog.load(prompts_dir, check=False)
         problems = catalog_checks.problems(catalog, FlowBook.load(flows_dir))
@@ -122,3 +131,37 @@ def check_command(prompts_dir: Path, flows_dir: Path) -> None:
         click.get_current_context().exit(EXIT_PROBLEMS)
     keys = len(catalog.texts[next(iter(catalog.texts))])
     click.echo(f"catalog ok: {keys} keys in each of {', '.join(catalog.texts)}")
+    directory = audio_dir or Path(current_runtime().settings["IVR_AUDIO_DIR"])
+    if directory.is_dir():
+        report_coverage(catalog, prompts_dir, directory, verbose)
+
+
+def report_coverage(catalog: Catalog, prompts_dir: Path, directory: Path, verbose: bool) -> None:
+    """Print, per language, how many spoken prompts are recorded, synthetic and missing (information only)."""
+    library = AudioLibrary(directory, {}, None)
+    recordings = library.recordings()
+    for language in catalog.texts:
+        found = coverage(
+            catalog,
+            language,
+            partial(library.recorded, recordings, language),
+            synthesis_unavailable(prompts_dir, language) is None,
+        )
+        click.echo(
+            f"{language}: recorded {found.recorded}, synthetic {found.synthetic}, missing {found.missing}"
+            f" (recordings in {directory})"
+        )
+        if verbose:
+            for key in found.not_recorded:
+                click.echo(f"  not recorded: {key}")
+
+
+def synthesis_unavailable(prompts_dir: Path, language: str) -> str | None:
+    """Say why a language's prompts cannot be synthesised here (no voice declared, or espeak-ng lacks it)."""
+    try:
+        voices = voice_settings(prompts_dir)
+    except (OSError, KeyError, ValueError, TypeError, yaml.YAMLError) as error:
+        return f"no voice settings ({error})"
+    if language not in voices:
+        return f"no synthetic voice for {language}"
+    return unavailable_reason({language: voices[language]})
