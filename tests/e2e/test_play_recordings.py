@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from ivr.audio import wav
+from ivr.audio import recordings, wav
 from ivr.audio.pieces import DIGIT_GAP, END_GAP, PHRASE_GAP, prompt_pieces, spoken_keys, template_pieces
 from ivr.audio.player import Player
 from ivr.factory import create_app
@@ -180,3 +180,24 @@ def test_prompts_check_reports_each_languages_coverage_by_recordings(app, folder
     assert "  not recorded: credentials.sent" in lines and "  not recorded: menu.choose" in lines
     fr_part = lines[next(i for i, line in enumerate(lines) if line.startswith("fr: ")) :]
     assert "  not recorded: language.welcome" not in fr_part
+
+
+def test_a_studio_folder_imported_while_the_app_runs_is_heard_at_the_next_step(app, folder, phone, tmp_path):
+    studio = tmp_path / "studio"
+    (studio / "fr").mkdir(parents=True)
+    (studio / "fr" / "menu.choose.wav").write_bytes(wav.to_wav(tone(440, ms=800)))
+    caller = phone()
+    caller.dial()
+
+    imported = app.test_cli_runner().invoke(
+        args=["prompts", "import-recordings", str(studio), "--audio-dir", str(folder)]
+    )
+
+    assert imported.exit_code == 0, imported.output
+    name = recordings.load(folder).name("fr", "menu.choose")
+    assert name is not None
+    urls = played(caller.press("2"))
+    [url] = [url for url in urls if names_in(url) == [name, f"p{END_GAP.ms}"]]
+    assert served_samples(app, url) == wav.read_wav((folder / f"{name}.wav").read_bytes()) + wav.silence(END_GAP.ms)
+    checked = app.test_cli_runner().invoke(args=["prompts", "check", "--audio-dir", str(folder)])
+    assert checked.exit_code == 0 and "fr: recorded 1, " in checked.output
