@@ -1,5 +1,6 @@
 """Check the prompt catalog against itself and its users: every key in every language, the same
-placeholders in each translation, and no key that no flow, action or code says."""
+placeholders in each translation, no key that no flow, action or code says, and the vocalised Arabic the
+synthesiser reads carrying the plain text's letters and placeholders for every spoken key."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ivr.flows.loader import FlowBook
 from ivr.flows.registry import ACTIONS
 from ivr.flows.sources import read_source, shown_path
 from ivr.sms.outbox import CREDENTIALS_PROMPT
-from ivr.speech.catalog import LANGUAGES, Catalog, placeholders
+from ivr.speech.catalog import LANGUAGES, VOCALISED_FOLDER, Catalog, VocalisedProblem, placeholders
 from ivr.speech.values import MINUTE_KEYS, OTHER_MINUTES_KEY
 
 # Keys said by code rather than named in flows/*.yaml, by who says them.
@@ -69,9 +70,21 @@ def problems(catalog: Catalog, book: FlowBook, prompts_dir: Path | None = None) 
     found += [f"{key}: no flow, action or code uses it" for key in sorted(every_key - used_keys(book))]
     found += [f"{key}: said, but not in the catalog" for key in sorted(used_keys(book) - every_key)]
     if prompts_dir is None:
-        return found
+        return found + [str(problem) for problem in catalog.vocalised_problems()]
     lines, nowhere = key_lines(prompts_dir), f"{shown_path(prompts_dir)}:1"  # a key said by code, written nowhere
-    return [f"{lines.get(problem.split(': ', 1)[0], nowhere)}: {problem}" for problem in found]
+    found = [f"{lines.get(problem.split(': ', 1)[0], nowhere)}: {problem}" for problem in found]
+    return found + [vocalised_problem(prompts_dir, problem) for problem in catalog.vocalised_problems()]
+
+
+def vocalised_problem(prompts_dir: Path, problem: VocalisedProblem) -> str:
+    """Name a vocalised text's problem by its file in prompts_dir, and its line where the key is written there."""
+    path = prompts_dir / problem.language / VOCALISED_FOLDER / problem.file
+    where = shown_path(path)
+    if path.is_file():
+        source, _ = read_source(path)
+        if isinstance(source.data, dict) and problem.key in source.data:
+            where = source.at((problem.key,))
+    return f"{where}: {problem.key}: {problem.problem}"
 
 
 def key_lines(prompts_dir: Path) -> dict[str, str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ivr.settings import DATA_DIR
-from ivr.speech.catalog import LANGUAGES
+from ivr.speech.catalog import LANGUAGES, VOCALISED_LANGUAGES, first_difference
 from ivr.yamlfiles import read_yaml
 
 CATEGORIES_FILE = DATA_DIR / "categories.yaml"
@@ -41,12 +41,21 @@ class CategoryError(Exception):
     """The categories file is incomplete or inconsistent."""
 
 
+class Label(dict[str, str]):
+    """A label by language, carrying its fully vocalised texts for the synthesiser (read by
+    ivr/speech/values.py Localized.of), so it compares and shows as the plain labels."""
+
+    def __init__(self, texts: dict[str, str] | None = None, vocalised: dict[str, str] | None = None):
+        super().__init__(texts or {})
+        self.vocalised = vocalised or {}
+
+
 @dataclass(frozen=True)
 class Category:
     """One category of self-employed workers and its dates."""
 
     code: str
-    label: dict[str, str]
+    label: Label
     contributions_due: date  # the 1st of the month from which contributions are due
     coverage_starts: date
 
@@ -56,7 +65,7 @@ class InfoChoice:
     """One choice of the information menu: a group of categories sharing their dates."""
 
     key: str
-    label: dict[str, str]
+    label: Label
     contributions_due: date
     coverage_starts: date
     categories: tuple[str, ...] = ()
@@ -129,10 +138,20 @@ def _info_choice(key: str, raw: dict, categories: dict[str, Category]) -> InfoCh
     )
 
 
-def _label(owner: str, raw: object) -> dict[str, str]:
+def _label(owner: str, raw: object) -> Label:
     if not isinstance(raw, dict) or any(not str(raw.get(lang) or "").strip() for lang in LANGUAGES):
         raise CategoryError(f"{owner}: needs a label in each of {LANGUAGES}")
-    return {lang: str(raw[lang]).strip() for lang in LANGUAGES}
+    texts = {lang: str(raw[lang]).strip() for lang in LANGUAGES}
+    vocalised = {}
+    for lang in VOCALISED_LANGUAGES:
+        text = str(raw.get(f"{lang}_vocalised") or "").strip()
+        if not text:
+            raise CategoryError(f"{owner}: needs {lang}_vocalised, the {lang} label fully vocalised for synthesis")
+        difference = first_difference(texts[lang], text)
+        if difference:
+            raise CategoryError(f"{owner}: {lang}_vocalised {difference}")
+        vocalised[lang] = text
+    return Label(texts, vocalised)
 
 
 def _month(owner: str, raw: object) -> date:

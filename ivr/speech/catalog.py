@@ -1,7 +1,9 @@
-"""The prompt catalog: what is said, per language, loaded from prompts/<lang>/*.yaml."""
+"""The prompt catalog: what is said, per language, loaded from prompts/<lang>/*.yaml, with the fully vocalised
+Arabic the synthesiser reads, from prompts/<lang>/vocalised/*.yaml."""
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +15,28 @@ from ivr.yamlfiles import read_yaml
 PROMPTS_DIR = PROJECT_DIR / "prompts"
 LANGUAGES = ("ar", "fr")
 META_FILE = "_voice.yaml"
+# Languages whose synthesiser needs the short vowels written (espeak-ng drops them otherwise), and the
+# subfolder of their texts: load() globs prompts/<lang>/*.yaml only, so it never reads these as prompts.
+VOCALISED_LANGUAGES = ("ar",)
+VOCALISED_FOLDER = "vocalised"
+# Keys never synthesised, so they need no vocalised text: texted (the SMS), or a pause in audio
+# (as ivr/audio/pieces.py NOT_SPOKEN_PREFIXES / NOT_SPOKEN_KEYS).
+TEXTED_PREFIXES = ("sms.",)
+UNSPOKEN_KEYS = frozenset({"digit_separator"})
+
+# Tanwin, short vowels, shadda, sukun and the other Arabic marks (U+064B..U+065F), the superscript alef and
+# tatweel: what a vocalised text may add to the plain one.
+DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")
+ARABIC_LETTER = re.compile("[\u0621-\u063a\u0641-\u064a\u0671-\u06d3]")
+SHADDA = "\u0651"
+# espeak-ng says a doubled consonant's vowel only when the shadda comes first ("رَّ" typed as fatha then shadda
+# loses the fatha); Unicode's canonical order puts the vowel first, so synthesis puts the shadda back first.
+VOWEL_BEFORE_SHADDA = re.compile(f"([\u064b-\u0650\u0652]+){SHADDA}")
+
+
+# A word ending in a sukun before a definite article, as a value placed after "مِنْ" makes it ("مِنْ الِاثْنَيْنِ"):
+# the sukun meets the article's silent alef and takes a helping vowel, a fatha on "مِنْ", else a kasra.
+SUKUN_BEFORE_ARTICLE = re.compile("(\\S+)\u0652(?= ال)")
 
 
 class CatalogError(Exception):
@@ -32,37 +56,95 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
-class Catalog:
-    """Prompt texts by language and key."""
+def strip_diacritics(text: str) -> str:
+    """Return a text without its Arabic short vowels, tanwin, shadda, sukun, superscript alef and tatweel."""
+    return DIACRITICS.sub("", text)
 
-    def __init__(self, texts: dict[str, dict[str, str]], voices: dict[str, Voice]):
+
+def shadda_first(text: str) -> str:
+    """Put each shadda before the vowel of its letter, the order espeak-ng reads."""
+    return VOWEL_BEFORE_SHADDA.sub(lambda found: SHADDA + found[1], text)
+
+
+def joined(text: str) -> str:
+    """Give a vocalised word that ends in a sukun before a definite article its helping vowel ("مِنَ الِاثْنَيْنِ")."""
+    return SUKUN_BEFORE_ARTICLE.sub(lambda found: found[1] + ("\u064e" if found[1] == "مِن" else "\u0650"), text)
+
+
+def first_difference(plain: str, vocalised: str) -> str | None:
+    """Describe where a vocalised text, stripped of its diacritics, first differs from the plain one; None if not."""
+    stripped = strip_diacritics(vocalised)
+    if stripped == plain:
+        return None
+    at = next(
+        (i for i, (a, b) in enumerate(zip(plain, stripped, strict=False)) if a != b), min(len(plain), len(stripped))
+    )
+    return f"differs from the plain text at character {at + 1}: {plain[at : at + 12]!r} but {stripped[at : at + 12]!r}"
+
+
+def needs_vocalised(key: str, text: str) -> bool:
+    """Tell whether a key's text is synthesised and has Arabic letters, so it needs a vocalised text."""
+    return key not in UNSPOKEN_KEYS and not key.startswith(TEXTED_PREFIXES) and bool(ARABIC_LETTER.search(text))
+
+
+@dataclass(frozen=True)
+class VocalisedProblem:
+    """A vocalised text that does not match the plain catalog."""
+
+    language: str
+    file: str  # the file name, in prompts/<language>/vocalised/
+    key: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"prompts/{self.language}/{VOCALISED_FOLDER}/{self.file}: {self.key}: {self.problem}"
+
+
+class Catalog:
+    """Prompt texts by language and key; the vocalised texts beside them, for synthesis."""
+
+    def __init__(
+        self,
+        texts: dict[str, dict[str, str]],
+        voices: dict[str, Voice],
+        vocalised: dict[str, dict[str, str]] | None = None,
+        files: dict[str, dict[str, str]] | None = None,
+        synthesis: bool = False,
+    ):
         self.texts = texts
         self.voices = voices
+        # language -> key -> fully vocalised text, for the languages whose vocalised folder exists
+        self.vocalised = vocalised or {}
+        # language -> key -> the file name that holds it (plain, or in the vocalised folder), for problems
+        self.files = files or {}
+        # True in the catalog for_synthesis() returns: its texts are the vocalised ones, and values are said
+        # vocalised too (ivr/speech/values.py).
+        self.synthesis = synthesis
 
     @classmethod
     def load(cls, directory: Path = PROMPTS_DIR, check: bool = True) -> Catalog:
-        """Load every language folder and (unless told not to) check that all languages have the same keys."""
+        """Load every language folder and (unless told not to) check that all languages have the same keys, and
+        that the vocalised texts match the plain ones."""
         texts: dict[str, dict[str, str]] = {}
         voices: dict[str, Voice] = {}
+        vocalised: dict[str, dict[str, str]] = {}
+        files: dict[str, dict[str, str]] = {}
         for language in LANGUAGES:
             folder = directory / language
             meta = cast("dict[str, Any]", read_yaml(folder / META_FILE))  # a mapping of the voice's settings
             voices[language] = Voice(language=meta["say_language"], voice=meta["say_voice"])
-            texts[language] = {}
-            for path in sorted(folder.glob("*.yaml")):
-                if path.name == META_FILE:
-                    continue
-                for key, text in cast("dict[str, Any]", read_yaml(path) or {}).items():  # key: text
-                    if key in texts[language]:
-                        raise CatalogError(f"{language}: key {key} defined twice ({path.name})")
-                    texts[language][key] = str(text)
-        catalog = cls(texts, voices)
+            texts[language] = read_texts(folder, language, files.setdefault(language, {}))
+            if language in VOCALISED_LANGUAGES and (folder / VOCALISED_FOLDER).is_dir():
+                where = files.setdefault(f"{language}/{VOCALISED_FOLDER}", {})
+                vocalised[language] = read_texts(folder / VOCALISED_FOLDER, f"{language}/{VOCALISED_FOLDER}", where)
+        catalog = cls(texts, voices, vocalised, files)
         if check:
             catalog.check()
         return catalog
 
     def check(self) -> None:
-        """Refuse a catalog where a key or a placeholder differs between languages."""
+        """Refuse a catalog where a key or a placeholder differs between languages, or a vocalised text
+        differs from its plain text."""
         reference, *others = LANGUAGES
         for language in others:
             missing = set(self.texts[reference]) ^ set(self.texts[language])
@@ -71,6 +153,50 @@ class Catalog:
             for key, text in self.texts[reference].items():
                 if placeholders(text) != placeholders(self.texts[language][key]):
                     raise CatalogError(f"{key}: placeholders differ between {reference} and {language}")
+        found = self.vocalised_problems()
+        if found:
+            raise CatalogError("; ".join(map(str, found)))
+
+    def vocalised_problems(self) -> list[VocalisedProblem]:
+        """Return every vocalised text that differs from its plain text once stripped of its diacritics, that
+        has no plain text, or that is missing for a synthesised key."""
+        found = []
+        for language, vocalised in self.vocalised.items():
+            plain = self.texts[language]
+            plain_files = self.files.get(language, {})
+            vocalised_files = self.files.get(f"{language}/{VOCALISED_FOLDER}", {})
+
+            def problem(key: str, what: str, files: dict[str, str], lang: str = language) -> VocalisedProblem:
+                return VocalisedProblem(lang, files.get(key, "*.yaml"), key, what)
+
+            for key, text in plain.items():
+                if key not in vocalised and needs_vocalised(key, text):
+                    found.append(problem(key, "no vocalised text for this spoken key", plain_files))
+            for key, text in vocalised.items():
+                if key not in plain:
+                    found.append(problem(key, "vocalised, but not in the plain catalog", vocalised_files))
+                    continue
+                if placeholders(text) != placeholders(plain[key]):
+                    names = f"{sorted(placeholders(plain[key]))} but {sorted(placeholders(text))}"
+                    found.append(problem(key, f"placeholders differ from the plain text ({names})", vocalised_files))
+                difference = first_difference(plain[key], text)
+                if difference:
+                    found.append(problem(key, difference, vocalised_files))
+                elif plain_files.get(key, vocalised_files.get(key)) != vocalised_files.get(key):
+                    found.append(problem(key, f"belongs in {plain_files[key]}, as the plain text", vocalised_files))
+        return found
+
+    def for_synthesis(self) -> Catalog:
+        """Return the catalog the synthesiser reads: Arabic texts fully vocalised (a key without a vocalised text,
+        such as a placeholder-only template, keeps its plain text), French unchanged, the same voices, and
+        values said vocalised."""
+        texts = {
+            language: {
+                key: shadda_first(self.vocalised.get(language, {}).get(key, text)) for key, text in keyed.items()
+            }
+            for language, keyed in self.texts.items()
+        }
+        return Catalog(texts, self.voices, self.vocalised, self.files, synthesis=True)
 
     def has(self, key: str) -> bool:
         """Tell whether a key exists (in every language, as check() ensures)."""
@@ -80,3 +206,17 @@ class Catalog:
         """Return the text of a prompt in a language, with its placeholders filled."""
         template = self.texts[language][key]
         return template.format(**params) if params else template
+
+
+def read_texts(folder: Path, shown: str, files: dict[str, str]) -> dict[str, str]:
+    """Read every prompt file of a folder (not its subfolders), noting in files which file holds each key."""
+    texts: dict[str, str] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == META_FILE:
+            continue
+        for key, text in cast("dict[str, Any]", read_yaml(path) or {}).items():  # key: text
+            if key in texts:
+                raise CatalogError(f"{shown}: key {key} defined twice ({path.name})")
+            texts[key] = str(text)
+            files[key] = path.name
+    return texts

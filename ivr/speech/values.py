@@ -1,12 +1,13 @@
-"""Typed values that prompts speak, and how each is said in a language."""
+"""Typed values that prompts speak, and how each is said in a language (vocalised, in the catalog for synthesis)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from ivr.speech import say_text
-from ivr.speech.catalog import Catalog
+from ivr.speech.catalog import Catalog, joined, shadda_first
 
 
 @dataclass(frozen=True)
@@ -32,13 +33,25 @@ class Month:
 
 @dataclass(frozen=True)
 class Localized:
-    """A text given in every language (a category label)."""
+    """A text given in every language (a category label), with its fully vocalised text in the languages the
+    synthesiser needs one for."""
 
     texts: tuple[tuple[str, str], ...]
+    vocalised: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def of(cls, texts: dict[str, str]) -> Localized:
-        return cls(tuple(sorted(texts.items())))
+    def of(cls, texts: Mapping[str, str], vocalised: Mapping[str, str] | None = None) -> Localized:
+        """Build from texts by language; the vocalised ones are given, or carried by the texts (a category's
+        Label)."""
+        if vocalised is None:
+            vocalised = getattr(texts, "vocalised", None) or {}
+        return cls(tuple(sorted(texts.items())), tuple(sorted(vocalised.items())))
+
+    def said(self, language: str, synthesis: bool = False) -> str:
+        """Return the text in a language: the vocalised one for the synthesiser where there is one."""
+        if synthesis and language in dict(self.vocalised):
+            return shadda_first(dict(self.vocalised)[language])
+        return dict(self.texts)[language]
 
 
 @dataclass(frozen=True)
@@ -83,7 +96,8 @@ def say_clock_time(catalog: Catalog, language: str, value: ClockTime) -> str:
     words = {"hour": catalog.text(language, f"hour.{value.hour}"), "period": catalog.text(language, f"period.{period}")}
     if value.minute in MINUTE_KEYS:
         return catalog.text(language, MINUTE_KEYS[value.minute], **words)
-    return catalog.text(language, OTHER_MINUTES_KEY, minutes=say_text.spoken_minutes(language, value.minute), **words)
+    said_minutes = say_text.spoken_minutes(language, value.minute, catalog.synthesis)
+    return catalog.text(language, OTHER_MINUTES_KEY, minutes=said_minutes, **words)
 
 
 def say_schedule(catalog: Catalog, language: str, schedule: Schedule) -> str:
@@ -116,7 +130,7 @@ def say_value(catalog: Catalog, language: str, value: object) -> str:
     if isinstance(value, Month):
         return say_text.spoken_month(catalog, language, value.month)
     if isinstance(value, Localized):
-        return dict(value.texts)[language]
+        return value.said(language, catalog.synthesis)
     if isinstance(value, Word):
         return catalog.text(language, value.key)
     if isinstance(value, ClockTime):
@@ -127,5 +141,7 @@ def say_value(catalog: Catalog, language: str, value: object) -> str:
 
 
 def prompt_text(catalog: Catalog, language: str, key: str, params: dict[str, object]) -> str:
-    """Return a prompt's text in a language, its placeholders said in that language."""
-    return catalog.text(language, key, **{name: say_value(catalog, language, v) for name, v in params.items()})
+    """Return a prompt's text in a language, its placeholders said in that language (vocalised, and joined to
+    the words before them, in the catalog for synthesis)."""
+    text = catalog.text(language, key, **{name: say_value(catalog, language, v) for name, v in params.items()})
+    return joined(text) if catalog.synthesis else text
