@@ -77,9 +77,12 @@ def first_difference(plain: str, vocalised: str) -> str | None:
     if stripped == plain:
         return None
     at = next(
-        (i for i, (a, b) in enumerate(zip(plain, stripped, strict=False)) if a != b), min(len(plain), len(stripped))
+        (i for i, (a, b) in enumerate(zip(plain, stripped, strict=False)) if a != b), len(min(plain, stripped, key=len))
     )
-    return f"differs from the plain text at character {at + 1}: {plain[at : at + 12]!r} but {stripped[at : at + 12]!r}"
+    word = plain.rfind(" ", 0, at) + 1  # shown from the start of the word that differs
+    return (
+        f"differs from the plain text at character {at + 1}: {plain[word : at + 8]!r} but {stripped[word : at + 8]!r}"
+    )
 
 
 def needs_vocalised(key: str, text: str) -> bool:
