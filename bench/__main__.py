@@ -8,7 +8,7 @@ import sys
 
 from bench.common import REPORT, machine, write_section
 
-BENCHMARKS = ("steps", "webhooks", "import_rows", "audio", "memory", "slow_clients", "reports")
+BENCHMARKS = ("steps", "webhooks", "import_rows", "audio", "recordings", "memory", "slow_clients", "reports")
 
 
 def main(argv: list[str] | None = None) -> int:

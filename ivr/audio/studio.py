@@ -18,7 +18,6 @@ import os
 import tempfile
 from array import array
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -214,12 +213,12 @@ def telephone_samples(path: Path) -> tuple[array, float]:
     return wav.fade(wav.trim(wav.to_samples(heard * 10 ** (gain_db / 20)))), under_target_db
 
 
-def store(path: Path, audio_dir: str) -> Telephone:
+def store(path: Path, audio_dir: Path) -> Telephone:
     """Make a studio file telephone audio and write it in the library (at once, unless already there)."""
     samples, under_target = telephone_samples(path)
     data = wav.to_wav(samples)
     name = hashlib.sha256(data).hexdigest()[:16]
-    target = Path(audio_dir) / f"{name}.wav"
+    target = audio_dir / f"{name}.wav"
     if not target.exists():
         handle, temporary = tempfile.mkstemp(dir=audio_dir, prefix=".studio-", suffix=".part")
         try:
@@ -233,7 +232,7 @@ def store(path: Path, audio_dir: str) -> Telephone:
     return Telephone(name, len(samples) / wav.RATE, under_target)
 
 
-def store_or_refusal(path: Path, audio_dir: str) -> Telephone | str:
+def store_or_refusal(path: Path, audio_dir: Path) -> Telephone | str:
     """Return what store() stored, or the reason a file was refused."""
     try:
         return store(path, audio_dir)
@@ -241,19 +240,13 @@ def store_or_refusal(path: Path, audio_dir: str) -> Telephone | str:
         return str(error)
 
 
-def import_takes(
-    takes: list[Take],
-    audio_dir: Path,
-    jobs: int = 1,
-    done: Callable[[], None] = lambda: None,
-) -> Report:
+def import_takes(takes: list[Take], audio_dir: Path, done: Callable[[], None] = lambda: None) -> Report:
     """Store every take that records something, update the index once, and report on every take in order.
 
-    jobs threads decode at once: libsndfile, soxr and numpy's loops release the GIL for most of a file's work.
+    One file after another: on this project's 2-core machine two threads (the GIL) or two processes (their
+    start and copies) were slower than one loop (bench/recordings.py says how fast it is).
     """
     audio_dir.mkdir(parents=True, exist_ok=True)
-    wanted = [take for take in takes if not take.refusal]
-    results = dict(zip((take.path for take in wanted), stored_all(wanted, audio_dir, jobs, done), strict=True))
     index = recordings.load(audio_dir)
     report, changed = Report(), False
     for take in takes:
@@ -261,7 +254,8 @@ def import_takes(
             report.outcomes.append(Outcome(take.shown, REFUSED, take.refusal))
             done()
             continue
-        result = results[take.path]
+        result = store_or_refusal(take.path, audio_dir)
+        done()
         if isinstance(result, str):
             report.outcomes.append(Outcome(take.shown, REFUSED, result))
             continue
@@ -283,13 +277,3 @@ def import_takes(
         recordings.save(audio_dir, index)
         os.chmod(audio_dir / recordings.INDEX_FILE, READABLE)  # its temporary file was its owner's alone
     return report
-
-
-def stored_all(takes: list[Take], audio_dir: Path, jobs: int, done: Callable[[], None]) -> list[Telephone | str]:
-    """Run store_or_refusal on every take with jobs threads, in order, calling done() after each."""
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="studio-import") as pool:
-        results = []
-        for result in pool.map(store_or_refusal, [take.path for take in takes], [str(audio_dir)] * len(takes)):
-            results.append(result)
-            done()
-        return results

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,14 +23,7 @@ from ivr.web.extension import current_runtime
     default=None,
     help="The audio library to import into (default: IVR_AUDIO_DIR).",
 )
-@click.option(
-    "--jobs",
-    type=click.IntRange(1, 16),
-    default=os.cpu_count() or 1,
-    show_default=True,
-    help="Files decoded at once.",
-)
-def import_recordings_command(directory: Path, audio_dir: Path | None, jobs: int) -> None:
+def import_recordings_command(directory: Path, audio_dir: Path | None) -> None:
     """Import a studio's recordings, DIRECTORY/<lang>/<key>.<ext> and <lang>/<key>/<N>.<ext> (wav, flac, mp3).
 
     Each is made 8 kHz mono 16-bit at one loudness, trimmed and faded, and stored in the audio library under
@@ -43,7 +35,7 @@ def import_recordings_command(directory: Path, audio_dir: Path | None, jobs: int
     if library.exists():
         sweep_leftovers(library)
     with progress(len(takes)) as done:
-        report = studio.import_takes(takes, library, jobs, done)
+        report = studio.import_takes(takes, library, done)
     for outcome in report.outcomes:
         click.echo(outcome.line())
     click.echo(f"{report.summary()}, into {library}")
