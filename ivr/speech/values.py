@@ -122,7 +122,12 @@ def say_schedule(catalog: Catalog, language: str, schedule: Schedule) -> str:
 
 
 def say_value(catalog: Catalog, language: str, value: object) -> str:
-    """Return how a value is said in a language."""
+    """Return how a value is said in a language (vocalised, its words joined, in the catalog for synthesis)."""
+    said = said_value(catalog, language, value)
+    return joined(said) if catalog.synthesis else said
+
+
+def said_value(catalog: Catalog, language: str, value: object) -> str:
     if isinstance(value, DigitString):
         return say_text.spoken_digits(catalog, language, value.digits)
     if isinstance(value, Day):

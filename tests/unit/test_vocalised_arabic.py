@@ -27,7 +27,18 @@ from ivr.speech.catalog import (
     shadda_first,
     strip_diacritics,
 )
-from ivr.speech.values import ClockTime, Day, DigitString, Localized, Month, Word, prompt_text, say_value
+from ivr.speech.values import (
+    ClockTime,
+    Day,
+    DaysAndHours,
+    DigitString,
+    Localized,
+    Month,
+    Schedule,
+    Word,
+    prompt_text,
+    say_value,
+)
 from tests.unit.test_arabic_prompts import SAID_KEYS, representative_values
 
 CATALOG = Catalog.load()
@@ -338,3 +349,10 @@ def test_espeak_keeps_the_short_vowels_of_a_vocalised_prompt():
     assert re.search(r"Tma:n", plain), plain
     assert re.search(r"T[,']?am[,']?a:n", vocalised), vocalised
     assert not re.search(r"Tma:n", vocalised), vocalised
+
+
+def test_a_schedule_said_alone_joins_its_words_as_in_a_prompt():
+    days = DaysAndHours("mon", "fri", ClockTime(8, 30), ClockTime(16, 30))
+    said = say_value(SYNTHESIS, "ar", Schedule((days,)))
+    assert said.startswith(v("مِنَ الِاثْنَيْنِ إِلَى الْجُمُعَةِ، مِنَ الثَّامِنَةِ وَالنِّصْفِ صَبَاحًا"))
+    assert strip_diacritics(said) == say_value(CATALOG, "ar", Schedule((days,)))
