@@ -199,6 +199,8 @@ def telephone_samples(path: Path) -> tuple[array, float]:
     if len(decoded) / rate > MAX_SECONDS:
         raise StudioError(f"over {MAX_SECONDS:.0f} s ({len(decoded) / rate:.0f} s)")
     mono = decoded.mean(axis=1, dtype=np.float32)
+    if not np.isfinite(mono).all():
+        raise StudioError("unreadable: samples that are not numbers (a damaged float WAV)")
     peak = float(np.max(np.abs(mono)))
     if peak <= 10 ** (SILENT_DBFS / 20):
         raise StudioError(f"silent: no sample louder than {SILENT_DBFS:.0f} dBFS")

@@ -190,6 +190,9 @@ def test_each_refused_file_gets_a_line_saying_why_and_the_command_exits_1_storin
     write(folder / "fr" / "menu.choose_help.wav", np.zeros((0, 2)))
     write(folder / "fr" / "language.welcome.wav", np.full((61 * 8000, 1), 0.1), rate=8000)
     (folder / "fr" / "notes.txt").write_text("takes 3 and 4 are the good ones")
+    damaged = tone(0.5)
+    damaged[1000] = np.nan
+    write(folder / "fr" / "language.choose.wav", damaged, "FLOAT")
     result = run(folder)
     assert result.exit_code == 1
     expected = {
@@ -206,10 +209,11 @@ def test_each_refused_file_gets_a_line_saying_why_and_the_command_exits_1_storin
         "fr/menu.choose_help.wav": "refused: empty",
         "fr/language.welcome.wav": "refused: over 60 s (61 s)",
         "fr/notes.txt": "refused: not a .wav, .flac or .mp3 file",
+        "fr/language.choose.wav": "refused: unreadable: samples that are not numbers",
     }
     for shown, said in expected.items():
         assert report_line(result.output, shown).startswith(f"{shown}: {said}"), result.output
-    assert "0 imported, 0 replaced, 0 unchanged, 12 refused" in result.output
+    assert "0 imported, 0 replaced, 0 unchanged, 13 refused" in result.output
     assert not (audio_dir / recordings.INDEX_FILE).exists() and not list(audio_dir.glob("*.wav"))
 
 
