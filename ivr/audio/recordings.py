@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 INDEX_FILE = "recordings.json"
+READABLE = 0o644  # as the audio files: the importing user writes it, every process of the server reads it
 
 
 def stretch_key(key: str, number: int) -> str:
@@ -61,4 +62,5 @@ def save(directory: Path, recordings: Recordings) -> None:
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".recordings-", suffix=".part")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text + "\n")
+    os.chmod(temporary, READABLE)  # mkstemp made it its owner's alone
     os.replace(temporary, directory / INDEX_FILE)

@@ -277,5 +277,4 @@ def import_takes(takes: list[Take], audio_dir: Path, done: Callable[[], None] = 
             report.outcomes.append(Outcome(take.shown, REPLACED, f"{detail} (was {previous})"))
     if changed:
         recordings.save(audio_dir, index)
-        os.chmod(audio_dir / recordings.INDEX_FILE, READABLE)  # its temporary file was its owner's alone
     return report
