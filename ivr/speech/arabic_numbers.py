@@ -6,7 +6,7 @@ The words are written fully vocalised, as the synthesiser reads them (vocalised=
 
 from __future__ import annotations
 
-from ivr.speech.catalog import shadda_first, strip_diacritics
+from ivr.speech.catalog import spelled_for_synthesis, strip_diacritics
 
 AND = " وَ"
 UNITS = ("", "وَاحِدٍ", "اثْنَيْنِ", "ثَلَاثَةٍ", "أَرْبَعَةٍ", "خَمْسَةٍ", "سِتَّةٍ", "سَبْعَةٍ", "ثَمَانِيَةٍ", "تِسْعَةٍ")
@@ -82,7 +82,7 @@ FEMININE_UNITS = ("", "إِحْدَى", "اثْنَتَيْنِ", "ثَلَاث�
 
 def written(words: str, vocalised: bool) -> str:
     """Return vocalised words as the synthesiser reads them, or stripped to the plain text."""
-    return shadda_first(words) if vocalised else strip_diacritics(words)
+    return spelled_for_synthesis(words) if vocalised else strip_diacritics(words)
 
 
 def below_hundred(n: int) -> str:

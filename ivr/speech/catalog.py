@@ -34,6 +34,14 @@ SHADDA = "\u0651"
 VOWEL_BEFORE_SHADDA = re.compile(f"([\u064b-\u0650\u0652]+){SHADDA}")
 
 
+# The silent alef (hamzat al-wasl) of a word like "اسْتِكْمَال" or "اجْتِمَاعِيّ": espeak-ng reads it as a long a
+# ("لِاسْتِكْمَالِ" -> li,a:stikma:li), and reads the short i well only where the alef itself carries it ("لِاِسْتِكْمَالِ"
+# -> li?istikma:li, "الاِجْتِمَاعِيِّ" -> al?idZtima:Ai:). Marked only for the synthesiser: such an alef is followed by a
+# consonant with a sukun or a shadda, and is not the article's (followed by ل).
+WASL_FOLLOWED = "(?=[^\\sل][\u0651\u0652])"
+WASL_AFTER_ARTICLE = re.compile("ال\u0650ا" + WASL_FOLLOWED)
+WASL_AFTER_PREFIX = re.compile("(?<=[بل]\u0650)ا" + WASL_FOLLOWED)
+WASL_STARTING_A_WORD = re.compile(r"(?<!\S)ا" + WASL_FOLLOWED)
 # A word ending in a sukun before a definite article, as a value placed after "مِنْ" makes it ("مِنْ الِاثْنَيْنِ"):
 # the sukun meets the article's silent alef and takes a helping vowel, a fatha on "مِنْ", else a kasra.
 SUKUN_BEFORE_ARTICLE = re.compile("(\\S+)\u0652(?= ال)")
@@ -64,6 +72,12 @@ def strip_diacritics(text: str) -> str:
 def shadda_first(text: str) -> str:
     """Put each shadda before the vowel of its letter, the order espeak-ng reads."""
     return VOWEL_BEFORE_SHADDA.sub(lambda found: SHADDA + found[1], text)
+
+
+def spelled_for_synthesis(text: str) -> str:
+    """Return vocalised text as espeak-ng reads it best: each shadda first, a silent alef given its short i."""
+    text = WASL_AFTER_ARTICLE.sub("الا\u0650", shadda_first(text))
+    return WASL_STARTING_A_WORD.sub("ا\u0650", WASL_AFTER_PREFIX.sub("ا\u0650", text))
 
 
 def joined(text: str) -> str:
@@ -195,7 +209,8 @@ class Catalog:
         values said vocalised."""
         texts = {
             language: {
-                key: shadda_first(self.vocalised.get(language, {}).get(key, text)) for key, text in keyed.items()
+                key: spelled_for_synthesis(self.vocalised.get(language, {}).get(key, text))
+                for key, text in keyed.items()
             }
             for language, keyed in self.texts.items()
         }

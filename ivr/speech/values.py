@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ivr.speech import say_text
-from ivr.speech.catalog import Catalog, joined, shadda_first
+from ivr.speech.catalog import Catalog, joined, spelled_for_synthesis
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Localized:
     def said(self, language: str, synthesis: bool = False) -> str:
         """Return the text in a language: the vocalised one for the synthesiser where there is one."""
         if synthesis and language in dict(self.vocalised):
-            return shadda_first(dict(self.vocalised)[language])
+            return spelled_for_synthesis(dict(self.vocalised)[language])
         return dict(self.texts)[language]
 
 

@@ -25,6 +25,7 @@ from ivr.speech.catalog import (
     needs_vocalised,
     placeholders,
     shadda_first,
+    spelled_for_synthesis,
     strip_diacritics,
 )
 from ivr.speech.values import (
@@ -53,7 +54,7 @@ needs_espeak = pytest.mark.skipif(
 
 def v(text: str) -> str:
     """Return vocalised words as the synthesis catalog gives them (shadda before the vowel)."""
-    return shadda_first(text)
+    return spelled_for_synthesis(text)
 
 
 def has_diacritics(text: str) -> bool:
@@ -243,7 +244,7 @@ def test_stripping_removes_vowels_tanwin_shadda_sukun_superscript_alef_and_tatwe
 
 
 def test_synthesis_puts_the_shadda_before_the_vowel_as_espeak_reads_it():
-    assert shadda_first("الر\u064e\u0651قْمِ") == "الر\u0651\u064eقْمِ"
+    assert spelled_for_synthesis("الر\u064e\u0651قْمِ") == "الر\u0651\u064eقْمِ"
     assert all("\u064e\u0651" not in text for text in SYNTHESIS.texts["ar"].values())
 
 
@@ -356,3 +357,17 @@ def test_a_schedule_said_alone_joins_its_words_as_in_a_prompt():
     said = say_value(SYNTHESIS, "ar", Schedule((days,)))
     assert said.startswith(v("مِنَ الِاثْنَيْنِ إِلَى الْجُمُعَةِ، مِنَ الثَّامِنَةِ وَالنِّصْفِ صَبَاحًا"))
     assert strip_diacritics(said) == say_value(CATALOG, "ar", Schedule((days,)))
+
+
+def test_a_silent_alef_carries_its_short_i_for_synthesis_only():
+    assert spelled_for_synthesis("لِلضَّمَانِ الِاجْتِمَاعِيِّ") == spelled_for_synthesis("لِلضَّمَانِ الاِجْتِمَاعِيِّ")
+    assert spelled_for_synthesis("لِاسْتِكْمَالِ تَسْجِيلِكَ") == "لِاِسْتِكْمَالِ تَسْجِيلِكَ"
+    assert spelled_for_synthesis("ثُمَّ اضْغَطْ") == shadda_first("ثُمَّ اِضْغَطْ")
+    assert spelled_for_synthesis("بِالْأَرْقَامِ بِاللُّغَةِ") == shadda_first("بِالْأَرْقَامِ بِاللُّغَةِ")  # an article: no
+    assert "الِاجْتِمَاعِيِّ" in CATALOG.vocalised["ar"]["language.welcome"]  # the file keeps the usual spelling
+
+
+@needs_espeak
+def test_espeak_reads_a_silent_alef_as_a_short_i_not_a_long_a():
+    phonemes = espeak_phonemes(SYNTHESIS.text("ar", "menu.choose"))
+    assert "a:st" not in phonemes and "istikm" in phonemes, phonemes
