@@ -74,4 +74,5 @@ def player_for(rt: Runtime, base_url: str) -> Player | None:
     library = rt.extras.get("audio")
     if library is None:
         return None
-    return Player(library, rt.catalog, base_url) if base_url else None
+    # The synthesiser reads Arabic vocalised (prompts/ar/vocalised): the pieces are named after those texts.
+    return Player(library, rt.catalog.for_synthesis(), base_url) if base_url else None

@@ -48,9 +48,8 @@ def render_command(audio_dir: Path | None, jobs: int) -> None:
         click.get_current_context().exit(EXIT_NO_ENGINE)
     rt = current_runtime()
     directory = audio_dir or Path(current_runtime().settings["IVR_AUDIO_DIR"])
-    todo = [
-        (language, text) for language, texts in texts_to_render(rt.catalog, known_values(rt)).items() for text in texts
-    ]
+    to_render = texts_to_render(rt.catalog.for_synthesis(), known_values(rt))  # Arabic as the synthesiser reads it
+    todo = [(language, text) for language, texts in to_render.items() for text in texts]
     started = time.monotonic()
     if directory.exists():
         sweep_leftovers(directory)

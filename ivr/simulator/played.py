@@ -25,11 +25,12 @@ def play_lookup(catalog: Catalog, library: AudioLibrary | None = None) -> PlayKe
         if library is None:
             return None
         signatures = []
-        for language in catalog.texts:
+        spoken = catalog.for_synthesis()  # the texts the pieces were rendered from, and are named after
+        for language in spoken.texts:
             for key in (k for k in spoken_keys(catalog) if not k.startswith(FRAGMENT_PREFIXES)):
                 names = [
                     library.name(language, stretch)
-                    for stretch in template_pieces(catalog.texts[language][key])
+                    for stretch in template_pieces(spoken.texts[language][key])
                     if stretch is not None
                 ]
                 if names:

@@ -137,6 +137,7 @@ class Catalog:
         # True in the catalog for_synthesis() returns: its texts are the vocalised ones, and values are said
         # vocalised too (ivr/speech/values.py).
         self.synthesis = synthesis
+        self._for_synthesis: Catalog | None = self if synthesis else None
 
     @classmethod
     def load(cls, directory: Path = PROMPTS_DIR, check: bool = True) -> Catalog:
@@ -206,7 +207,9 @@ class Catalog:
     def for_synthesis(self) -> Catalog:
         """Return the catalog the synthesiser reads: Arabic texts fully vocalised (a key without a vocalised text,
         such as a placeholder-only template, keeps its plain text), French unchanged, the same voices, and
-        values said vocalised."""
+        values said vocalised. Built once per catalog: every call step in play mode asks for it."""
+        if self._for_synthesis is not None:
+            return self._for_synthesis
         texts = {
             language: {
                 key: spelled_for_synthesis(self.vocalised.get(language, {}).get(key, text))
@@ -214,7 +217,8 @@ class Catalog:
             }
             for language, keyed in self.texts.items()
         }
-        return Catalog(texts, self.voices, self.vocalised, self.files, synthesis=True)
+        self._for_synthesis = Catalog(texts, self.voices, self.vocalised, self.files, synthesis=True)
+        return self._for_synthesis
 
     def has(self, key: str) -> bool:
         """Tell whether a key exists (in every language, as check() ensures)."""

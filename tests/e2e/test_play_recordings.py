@@ -51,7 +51,8 @@ def served_samples(app, url: str):
 def synthesised(app, language: str, key: str, params=None) -> str:
     """Return the composed name of a prompt from synthesis alone."""
     rt = runtime_of(app)
-    return rt.extras["audio"].composition(language, prompt_pieces(rt.catalog, language, key, params or {}))
+    pieces = prompt_pieces(rt.catalog.for_synthesis(), language, key, params or {})  # as the player names them
+    return rt.extras["audio"].composition(language, pieces)
 
 
 def played(turn) -> list[str]:

@@ -30,7 +30,7 @@ def play_app(settings, tmp_path):
 def test_every_prompt_and_known_value_is_rendered_as_8_khz_mono_16_bit_speech(app, rt):
     folder = rendered_catalog(app)
     library = play_library(folder)
-    for language, texts in texts_to_render(rt.catalog, known_values(rt)).items():
+    for language, texts in texts_to_render(rt.catalog.for_synthesis(), known_values(rt)).items():
         for text in texts:
             sound = sound_of(library.path(library.name(language, text)).read_bytes())
             assert (sound.rate, sound.channels, sound.sample_width) == (8000, 1, 2), text

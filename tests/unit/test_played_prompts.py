@@ -23,7 +23,8 @@ def named():
     library = AudioLibrary(".", voice_settings(), synthesizer=None)
 
     def url(language, key, **params):
-        return f"http://x/audio/{library.composition(language, prompt_pieces(catalog, language, key, params))}.wav"
+        pieces = prompt_pieces(catalog.for_synthesis(), language, key, params)  # as the player names them
+        return f"http://x/audio/{library.composition(language, pieces)}.wav"
 
     return play_lookup(catalog, library), url
 
