@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ivr.audio.library import Pause, Recorded
 from ivr.audio.recordings import stretch_key
-from ivr.speech.catalog import Catalog
+from ivr.speech.catalog import TEXTED_PREFIXES, UNSPOKEN_KEYS, Catalog
 from ivr.speech.opening_hours import hours_words, opening_hours
 from ivr.speech.values import Day, DigitString, Localized, Month, Word, say_value
 
@@ -29,8 +29,8 @@ if TYPE_CHECKING:  # named in annotations only: importing the runtime would load
 PHRASE_GAP = Pause(120)  # between a stretch of text and a value
 DIGIT_GAP = Pause(250)  # between two digits read one by one
 END_GAP = Pause(400)  # after a prompt, before the next one
-NOT_SPOKEN_PREFIXES = ("sms.",)  # texted, never said
-NOT_SPOKEN_KEYS = {"digit_separator"}  # in audio, a pause
+# Texted, never said (the SMS), or a pause in audio: the catalog's one definition.
+NOT_SPOKEN_PREFIXES, NOT_SPOKEN_KEYS = TEXTED_PREFIXES, UNSPOKEN_KEYS
 # The recording of a recording key (a prompt's key, `KEY/N` for a stretch, a word's key), or None.
 RecordingOf = Callable[[str], Recorded | None]
 

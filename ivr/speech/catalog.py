@@ -20,7 +20,7 @@ META_FILE = "_voice.yaml"
 VOCALISED_LANGUAGES = ("ar",)
 VOCALISED_FOLDER = "vocalised"
 # Keys never synthesised, so they need no vocalised text: texted (the SMS), or a pause in audio
-# (as ivr/audio/pieces.py NOT_SPOKEN_PREFIXES / NOT_SPOKEN_KEYS).
+# (ivr/audio/pieces.py speaks every other key).
 TEXTED_PREFIXES = ("sms.",)
 UNSPOKEN_KEYS = frozenset({"digit_separator"})
 

@@ -11,15 +11,12 @@ import pytest
 import yaml
 
 import ivr.callflow.actions  # noqa: F401  (fills the registry)
-from ivr.audio import pieces
 from ivr.callflow import catalog_checks
 from ivr.flows.loader import FlowBook
 from ivr.registration.categories import CATEGORIES_FILE, CategoryError, load_categories
 from ivr.speech import arabic_numbers
 from ivr.speech.catalog import (
     PROMPTS_DIR,
-    TEXTED_PREFIXES,
-    UNSPOKEN_KEYS,
     Catalog,
     CatalogError,
     needs_vocalised,
@@ -73,11 +70,6 @@ def test_every_spoken_arabic_key_has_a_vocalised_text_and_texted_keys_have_none(
     spoken = {key for key, text in CATALOG.texts["ar"].items() if needs_vocalised(key, text)}
     assert spoken <= set(CATALOG.vocalised["ar"])
     assert "language.welcome" in spoken and "sms.credentials" not in CATALOG.vocalised["ar"]
-
-
-def test_keys_left_plain_for_synthesis_are_those_the_audio_side_does_not_speak():
-    assert set(TEXTED_PREFIXES) == set(pieces.NOT_SPOKEN_PREFIXES)
-    assert set(UNSPOKEN_KEYS) == set(pieces.NOT_SPOKEN_KEYS)
 
 
 def test_the_vocalised_folder_is_not_read_as_prompts():
