@@ -15,7 +15,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-import tempfile
 from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +27,6 @@ from ivr.speech.catalog import Catalog
 SUFFIXES = (".wav", ".flac", ".mp3")
 MAX_SECONDS = 60.0
 SILENT_DBFS = -60.0  # a file whose loudest sample is quieter than this holds no recording
-READABLE = 0o644  # as a rendered file: its owner writes it, every process of the server reads it
 IMPORTED, REPLACED, UNCHANGED, REFUSED = "imported", "replaced", "unchanged", "refused"
 STATUSES = (IMPORTED, REPLACED, UNCHANGED, REFUSED)
 
@@ -222,15 +220,7 @@ def store(path: Path, audio_dir: Path) -> Telephone:
     name = hashlib.sha256(data).hexdigest()[:16]
     target = audio_dir / f"{name}.wav"
     if not target.exists():
-        handle, temporary = tempfile.mkstemp(dir=audio_dir, prefix=".studio-", suffix=".part")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(data)
-            os.chmod(temporary, READABLE)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        wav.write_atomically(target, data)
     return Telephone(name, len(samples) / wav.RATE, under_target)
 
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import math
+import os
 import sys
+import tempfile
 import wave
 from array import array
 from functools import lru_cache
@@ -203,3 +205,21 @@ def little_endian(samples: array) -> array:
         samples = array("h", samples)
         samples.byteswap()
     return samples
+
+
+READABLE = 0o644  # an audio file: its owner writes it, every process of the server reads it
+
+
+def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write a file under a temporary name, then rename it: readers never see half a file."""
+    folder = os.path.dirname(path) or "."
+    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        # mkstemp makes the file private: the server may run as another user than `prompts render`.
+        os.chmod(temporary, READABLE)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -36,7 +36,6 @@ from ivr.audio import wav
 
 ATTEMPTS = 3
 RATE_WAIT = 2.0  # seconds for espeak-ng's thread to take a new rate
-READABLE = 0o644  # a rendered file: its owner writes it, every process of the server reads it
 
 
 class SpeechError(Exception):
@@ -118,24 +117,9 @@ def render(speech: Speech, request: dict[str, Any]) -> None:
     handle, scratch = tempfile.mkstemp(dir=folder, suffix=".part")  # `prompts render` sweeps old ones
     os.close(handle)
     try:
-        write_atomically(request["path"], synthesize_speech(speech, request, scratch))
+        wav.write_atomically(request["path"], synthesize_speech(speech, request, scratch))
     finally:
         os.unlink(scratch)
-
-
-def write_atomically(path: str, data: bytes) -> None:
-    """Write a file under a temporary name, then rename it: readers never see half a file."""
-    folder = os.path.dirname(path) or "."
-    handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        # mkstemp makes the file private: the server may run as another user than `prompts render`.
-        os.chmod(temporary, READABLE)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def main() -> None:

@@ -1,6 +1,5 @@
 """The audio library renders each missing text once, however many calls need it, and writes readable files."""
 
-import importlib
 import os
 import stat
 import threading
@@ -9,8 +8,9 @@ import time
 import pytest
 
 from ivr.audio import library as library_module
+from ivr.audio import wav
 from ivr.audio.library import AudioLibrary, sweep_leftovers
-from ivr.audio.synthesis import WORKER, SynthesisError, voice_settings
+from ivr.audio.synthesis import SynthesisError, voice_settings
 
 
 class DyingEngine:
@@ -56,10 +56,9 @@ def test_a_text_the_engine_failed_to_render_is_said_and_rendered_again_at_the_ne
     assert engine.renders == 2
 
 
-def test_the_worker_writes_files_every_user_of_the_server_can_read(tmp_path):
-    worker = importlib.import_module(WORKER)
+def test_audio_files_are_written_whole_and_readable_by_every_user_of_the_server(tmp_path):
     target = tmp_path / "0123456789abcdef.wav"
-    worker.write_atomically(str(target), b"RIFF")
+    wav.write_atomically(str(target), b"RIFF")
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
     assert [path.name for path in tmp_path.iterdir()] == [target.name]
 
