@@ -27,7 +27,10 @@ from ivr.audio.synthesis import SynthesisError, Synthesizer, VoiceSettings, engi
 
 log = logging.getLogger(__name__)
 
-AUDIO_FORMAT = "wav 8000 Hz mono s16, trimmed; resampled by soxr (HQ) in floats, rounded"
+AUDIO_FORMAT = (
+    "wav 8000 Hz mono s16, trimmed; resampled by soxr (HQ) in floats, rounded; "
+    "-20 LUFS, true peak under -1 dBFS, 10 ms fades (as studio recordings)"
+)
 PIECE = r"[0-9a-f]{16}"
 PAUSE = r"p[0-9]{1,3}"  # under a second: a URL cannot ask for minutes of silence
 COMPOSITION = re.compile(rf"(?:{PIECE}|{PAUSE})(?:-(?:{PIECE}|{PAUSE})){{0,79}}")

@@ -132,6 +132,17 @@ def normalisation_db(signal: numpy.ndarray, rate: int = RATE) -> tuple[float, fl
     return gain, wanted - gain
 
 
+def levelled(samples: array) -> array:
+    """Return samples brought to TARGET_LUFS (their true peak kept under PEAK_CEILING_DBFS) and faded in and out,
+    as every studio recording is: synthesis and recordings then play at one level, and no join clicks."""
+    if not samples:
+        return samples
+    np, _ = resampler()
+    signal = np.frombuffer(little_endian(samples).tobytes(), dtype="<i2").astype(np.float64) / FULL_SCALE
+    gain_db, _ = normalisation_db(signal)
+    return fade(to_samples(signal * 10 ** (gain_db / 20)))
+
+
 def to_samples(signal: numpy.ndarray) -> array:
     """Return 16-bit samples of float samples (full scale 1.0), rounded to the nearest and clipped."""
     np, _ = resampler()

@@ -104,7 +104,7 @@ def synthesize_speech(speech: Speech, request: dict[str, Any], scratch: str) -> 
     for _ in range(ATTEMPTS):
         speech.save(request["text"], request["voice"], request["rate"], scratch)
         with open(scratch, "rb") as heard:
-            samples = wav.trim(wav.read_wav(heard.read()))
+            samples = wav.levelled(wav.trim(wav.read_wav(heard.read())))
         if samples or not any(character.isalnum() for character in request["text"]):
             return wav.to_wav(samples)
     raise RuntimeError(f"no sound after {ATTEMPTS} attempts")

@@ -2,9 +2,10 @@
 
 import shutil
 
+import numpy
 import pytest
 
-from ivr.audio import concatenate, synthesize
+from ivr.audio import concatenate, synthesize, wav
 from ivr.audio.library import AudioLibrary
 from ivr.audio.pieces import known_values, texts_to_render
 from ivr.audio.player import Player, player_for
@@ -36,6 +37,22 @@ def test_every_prompt_and_known_value_is_rendered_as_8_khz_mono_16_bit_speech(ap
             assert (sound.rate, sound.channels, sound.sample_width) == (8000, 1, 2), text
             # Speech takes time in proportion to the text: neither a click nor a minute of silence.
             assert 0.02 * len(text) < sound.seconds < 1 + 0.4 * len(text), (language, text, sound.seconds)
+
+
+def test_synthesised_pieces_play_at_the_recordings_level_with_their_peaks_under_the_ceiling_and_faded(app, rt):
+    folder = rendered_catalog(app)
+    library = play_library(folder)
+    measured = 0
+    for language, texts in texts_to_render(rt.catalog.for_synthesis(), known_values(rt)).items():
+        for text in texts[:40]:
+            samples = wav.read_wav(library.path(library.name(language, text)).read_bytes())
+            signal = numpy.array(samples, dtype=numpy.float64) / wav.FULL_SCALE
+            assert wav.true_peak(signal) <= wav.PEAK_CEILING_DBFS + 0.1, (language, text)
+            assert abs(samples[0]) < 100 and abs(samples[-1]) < 100, (language, text)  # faded: no click at a join
+            if len(samples) >= wav.LOUDNESS_BLOCK_S * wav.RATE:
+                assert wav.loudness(signal) == pytest.approx(wav.TARGET_LUFS, abs=1.0), (language, text)
+                measured += 1
+    assert measured > 20
 
 
 def test_rendering_again_renders_a_changed_prompt_and_leaves_the_others_alone(app, rt, tmp_path):
