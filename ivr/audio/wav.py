@@ -98,9 +98,7 @@ def loudness(signal: numpy.ndarray, rate: int = RATE) -> float:
     """
     np, _ = resampler()
     if len(signal) >= LOUDNESS_BLOCK_S * rate:
-        import pyloudnorm  # type: ignore[import-untyped]  # numpy and scipy: imported on first use, as above
-
-        return float(pyloudnorm.Meter(rate).integrated_loudness(signal.astype(np.float64)))
+        return float(loudness_meter().Meter(rate).integrated_loudness(signal.astype(np.float64)))
     heard = np.flatnonzero(np.abs(signal) > np.max(np.abs(signal), initial=0.0) / 100)
     if not len(heard):
         return float("-inf")
@@ -188,6 +186,14 @@ def resample(samples: array, rate: int) -> array:
     heard = np.frombuffer(samples, dtype=np.int16).astype(np.float32) / FULL_SCALE
     resampled = np.rint(soxr.resample(heard, rate, RATE) * FULL_SCALE)
     return array("h", np.clip(resampled, -FULL_SCALE, FULL_SCALE - 1).astype(np.int16).tobytes())
+
+
+@lru_cache(maxsize=1)
+def loudness_meter() -> ModuleType:
+    """Return pyloudnorm (and with it scipy), imported on first use, as resampler() imports numpy."""
+    import pyloudnorm  # type: ignore[import-untyped]
+
+    return pyloudnorm
 
 
 @lru_cache(maxsize=1)

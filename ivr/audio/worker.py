@@ -128,6 +128,7 @@ def main() -> None:
     sys.stdout = open(os.devnull, "w")  # noqa: SIM115
     speech = Speech()
     wav.resampler()  # numpy and soxr loaded now, not while the first text waits
+    wav.loudness_meter()  # pyloudnorm and scipy too (half a second: longer than a step waits for a piece)
     for line in sys.stdin:
         try:
             render(speech, json.loads(line))
