@@ -121,7 +121,7 @@ def check_command(prompts_dir: Path, flows_dir: Path, audio_dir: Path | None, ve
     each language's coverage by studio recordings: recorded, synthetic (not recorded), missing (neither)."""
     try:
         catalog = Catalog.load(prompts_dir, check=False)
-        problems = catalog_checks.problems(catalog, FlowBook.load(flows_dir))
+        problems = catalog_checks.problems(catalog, FlowBook.load(flows_dir), prompts_dir)  # each at its file:line
     except (OSError, yaml.YAMLError, CatalogError, FlowError, KeyError) as error:
         problems = [f"cannot read the catalog or the flows: {error}"]
     for problem in problems:

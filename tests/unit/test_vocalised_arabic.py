@@ -323,7 +323,8 @@ def test_the_prompts_check_command_refuses_a_drifted_vocalised_text(app, tmp_pat
     path.write_text(path.read_text(encoding="utf-8").replace("شُكْرًا عَلَى", "شُكْرًا لَكَ عَلَى"), encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["prompts", "check", "--prompts-dir", str(folder)])
     assert result.exit_code == 1
-    assert "prompts/ar/vocalised/calls.yaml: common.goodbye: differs from the plain text" in result.output
+    # Named in the folder checked, at the key's line, not in the shipped prompts/.
+    assert re.search(rf"{re.escape(str(path))}:\d+: common.goodbye: differs from the plain text", result.output)
 
 
 # What espeak-ng says.
