@@ -91,25 +91,9 @@ def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, re
     with rt.store.connection() as conn:
         now = rt.now()
         start_flow, start_state = rt.flows.start.split(".", 1)
-        call = call_rows.CallRow(
-            id=0,  # known once inserted, with the step's answer (the start's actions use none)
-            call_sid=call_sid,
-            from_number=from_number,
-            language=None,
-            flow=start_flow,
-            state=start_state,
-            seq=0,
-            misses=0,
-            failed_checks=0,
-            slots={"languages": language_order(conn, from_number)},
-            status="active",
-            identity_verified=False,
-            pre_registration_id=None,
-            transfer_reason=None,
-            transfer_state=None,
-            transferred_at=None,
-            updated_at=now,
-        )
+        # The start's actions use no call id: it is known once the row is inserted with the step's answer.
+        slots = {"languages": language_order(conn, from_number)}
+        call = CallRow.starting(call_sid, from_number, start_flow, start_state, slots, now)
         ctx = StepContext(rt=rt, conn=conn, call=call, seq=0)
         xml, detail = _answer(ctx, engine.begin(ctx), request_root)
         fixed = {"reference": call_reference(call_sid), "to_number": to_number, "started_at": now}

@@ -61,7 +61,20 @@ def replay(
     if audio and callers:
         raise click.UsageError("--audio records one call: it does not go with --callers")
     with _quiet_logs("ivr", "alembic"):
-        _run(files, base_url, auth_token, sms_url, callers, concurrency, first_person, quiet, audio)
+        catalog = current_runtime().catalog
+        try:
+            scenarios = [load(path, catalog) for path in files]
+        except ScenarioError as error:
+            raise click.ClickException(str(error)) from error
+        target = None
+        if base_url:
+            target = RemoteTarget(
+                base_url, auth_token or current_runtime().settings["TWILIO_AUTH_TOKEN"], sms_url, catalog=catalog
+            )
+        if callers:
+            _load(scenarios, target, callers, concurrency, first_person)
+        else:
+            _replay(scenarios, target, first_person, quiet, audio)
 
 
 @contextmanager
@@ -76,33 +89,6 @@ def _quiet_logs(*names: str) -> Iterator[None]:
     finally:
         for logger, level in zip(loggers, levels, strict=True):
             logger.setLevel(level)
-
-
-def _run(
-    files: tuple[Path, ...],
-    base_url: str | None,
-    auth_token: str | None,
-    sms_url: str | None,
-    callers: int | None,
-    concurrency: int,
-    first_person: int,
-    quiet: bool,
-    audio: Path | None,
-) -> None:
-    catalog = current_runtime().catalog
-    try:
-        scenarios = [load(path, catalog) for path in files]
-    except ScenarioError as error:
-        raise click.ClickException(str(error)) from error
-    target = None
-    if base_url:
-        target = RemoteTarget(
-            base_url, auth_token or current_runtime().settings["TWILIO_AUTH_TOKEN"], sms_url, catalog=catalog
-        )
-    if callers:
-        _load(scenarios, target, callers, concurrency, first_person)
-    else:
-        _replay(scenarios, target, first_person, quiet, audio)
 
 
 def _audio_path(audio: Path | None, scenario: Scenario, several: bool) -> Path | None:

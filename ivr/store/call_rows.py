@@ -42,6 +42,31 @@ class CallRow:
     transferred_at: datetime | None
     updated_at: datetime
 
+    @classmethod
+    def starting(
+        cls, call_sid: str, from_number: str, flow: str, state: str, slots: dict[str, Any], now: datetime
+    ) -> CallRow:
+        """Return a call as it starts at a state: no language, nothing gathered; its id is known once inserted."""
+        return cls(
+            id=0,
+            call_sid=call_sid,
+            from_number=from_number,
+            language=None,
+            flow=flow,
+            state=state,
+            seq=0,
+            misses=0,
+            failed_checks=0,
+            slots=slots,
+            status="active",
+            identity_verified=False,
+            pre_registration_id=None,
+            transfer_reason=None,
+            transfer_state=None,
+            transferred_at=None,
+            updated_at=now,
+        )
+
 
 COLUMNS = tuple(field.name for field in fields(CallRow))
 # What a step may change; the rest (id, CallSid, calling number) is fixed when the call starts.

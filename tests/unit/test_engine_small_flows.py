@@ -117,25 +117,7 @@ class Caller:
         self.rt = Runtime(
             settings={}, store=None, secret=b"k" * 32, catalog=None, flows=book, categories=None, clock=lambda: NOW
         )
-        self.call = CallRow(
-            id=1,
-            call_sid="CA1",
-            from_number="+212600000001",
-            language=None,
-            flow="desk",
-            state="hello",
-            seq=0,
-            misses=0,
-            failed_checks=0,
-            slots={},
-            status="active",
-            identity_verified=False,
-            pre_registration_id=None,
-            transfer_reason=None,
-            transfer_state=None,
-            transferred_at=None,
-            updated_at=NOW,
-        )
+        self.call = CallRow.starting("CA1", "+212600000001", "desk", "hello", {}, NOW)
         self.ctx = self.step()
 
     def step(self):
