@@ -18,6 +18,7 @@ REGISTRATIONS: Table = Registration.__table__  # type: ignore[assignment]
 _PERSON = select(PEOPLE).where(PEOPLE.c.id == bindparam("person"))
 _PERSON_LOCKED = _PERSON.with_for_update()
 _WITH_CIN_DIGITS = select(PEOPLE).where(PEOPLE.c.cin_digits_key == bindparam("cin_digits_key"))
+_REGISTRATION_ID = select(REGISTRATIONS.c.id).where(REGISTRATIONS.c.pre_registration_id == bindparam("person"))
 _REGISTRATION = select(REGISTRATIONS).where(REGISTRATIONS.c.pre_registration_id == bindparam("person"))
 _COMPLETE = insert(REGISTRATIONS).returning(*REGISTRATIONS.c)
 
@@ -30,6 +31,11 @@ def person(conn: Connection, person_id: int | None, lock: bool = False) -> Row[A
 def people_with_cin_digits(conn: Connection, cin_digits_key: str) -> list[Row[Any]]:
     """Return the pre-registrations whose CIN digits have this digest."""
     return list(conn.execute(_WITH_CIN_DIGITS, {"cin_digits_key": cin_digits_key}))
+
+
+def registration_id(conn: Connection, person_id: int | None) -> int | None:
+    """Return the id of a person's registration, or None while it is not complete."""
+    return conn.scalar(_REGISTRATION_ID, {"person": person_id})
 
 
 def registration_of(conn: Connection, person_id: int | None) -> Row[Any]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ivr.store.models import NumberCounter, Registration
+from ivr.store.models import NumberCounter
 
 COUNTER = "registration_number"
 FIRST = 10_000_000
@@ -27,18 +27,12 @@ def is_valid(number: str) -> bool:
     return len(number) == 9 and number.isdigit() and luhn_digit(number[:8]) == number[8]
 
 
-_REGISTRATION_OF = select(Registration.id).where(Registration.pre_registration_id == bindparam("person"))
 _TAKE = (
     update(NumberCounter)
     .where(NumberCounter.name == COUNTER)
     .values(next_value=NumberCounter.next_value + 1)
     .returning(NumberCounter.next_value - 1)
 )
-
-
-def registration_of(db: Session | Connection, pre_registration_id: int | None) -> int | None:
-    """Return the id of a pre-registered person's registration, or None while it is not complete."""
-    return db.scalar(_REGISTRATION_OF, {"person": pre_registration_id})
 
 
 def ensure_counter(db: Session | Connection) -> None:

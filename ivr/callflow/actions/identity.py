@@ -8,7 +8,7 @@ from datetime import date
 
 from ivr.callflow.engine import StepContext
 from ivr.flows.registry import action, validator
-from ivr.registration import lockouts, people, records, registration_numbers
+from ivr.registration import lockouts, people, records
 from ivr.sensitive import Sensitive
 from ivr.store.models import PreRegistration
 
@@ -83,7 +83,7 @@ def verify_identity(ctx: StepContext) -> str:
 )
 def route_verified_caller(ctx: StepContext) -> str:
     """Send a verified caller on by what they asked for and whether they are already registered."""
-    registered = registration_numbers.registration_of(ctx.conn, ctx.call.pre_registration_id)
+    registered = records.registration_id(ctx.conn, ctx.call.pre_registration_id)
     if ctx.slot("intent") == "resend":
         return "resend" if registered else "not_yet_complete"
     return "already_complete" if registered else "confirm_category"

@@ -77,7 +77,7 @@ def typed_mobile_params(ctx: StepContext) -> dict[str, Any]:
 def complete_registration(ctx: StepContext) -> str:
     """Assign a registration number, once: the pre-registration row lock orders racing calls."""
     person = pre_registration(ctx, lock=True)
-    if registration_numbers.registration_of(ctx.conn, person.id):
+    if records.registration_id(ctx.conn, person.id):
         return "already_complete"
     ctx.loaded[Registration] = records.complete(
         ctx.conn,
