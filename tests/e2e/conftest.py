@@ -9,6 +9,7 @@ from ivr.factory import create_app
 from ivr.speech.values import prompt_text
 from ivr.store.models import CallEvent, CallSession
 from ivr.web.extension import runtime_of
+from tests.agent_support import AgentApi, new_agent, reach_the_advisor
 
 LANGUAGE_KEYS = {"ar": "1", "fr": "2"}
 
@@ -88,3 +89,20 @@ def app_with(settings):
     yield build
     for app in built:
         runtime_of(app).store.dispose()
+
+
+# The agents' tests: an agent's API client, and a caller waiting for the advisors (a module may define its own).
+
+
+@pytest.fixture
+def api(app, rt):
+    """Return the agents' API as agent Fatima calls it."""
+    return AgentApi(app, new_agent(rt, "Fatima"))
+
+
+@pytest.fixture
+def caller(phone, twilio_api, people):
+    """Return a caller who asked for the advisors and waits in their queue."""
+    caller = phone("+212600123456")
+    reach_the_advisor(caller, twilio_api)
+    return caller

@@ -1,24 +1,10 @@
 """What an agent reads of a call, in words: a short reference, why it came and where it stood, in en, fr and ar."""
 
-import pytest
-
 from ivr.callflow.calls import call_reference
-from tests.agent_support import AgentApi, agent_actions, new_agent, reach_the_advisor
+from tests.agent_support import agent_actions
 from tests.conftest import AMINA
 
 from .conftest import choose, identify
-
-
-@pytest.fixture
-def api(app, rt):
-    return AgentApi(app, new_agent(rt, "Fatima"))
-
-
-@pytest.fixture
-def caller(phone, twilio_api, people):
-    caller = phone("+212600123456")
-    reach_the_advisor(caller, twilio_api)
-    return caller
 
 
 def test_a_call_has_a_short_reference_an_agent_can_read_out(api, caller):

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from ivr.callflow.calls import call_reference
-from tests.agent_support import agent_actions, call_session, csrf_of, new_agent, reach_the_advisor, sign_in
+from tests.agent_support import agent_actions, call_session, csrf_of, new_agent, sign_in
 
 
 @pytest.fixture
@@ -19,13 +19,6 @@ def client(app, token):
     client = app.test_client()
     assert sign_in(client, token).status_code == 303
     return client
-
-
-@pytest.fixture
-def caller(phone, twilio_api, people):
-    caller = phone("+212600123456")
-    reach_the_advisor(caller, twilio_api)
-    return caller
 
 
 def html_tag(page) -> str:

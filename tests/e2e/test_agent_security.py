@@ -22,13 +22,6 @@ def token(rt):
 
 
 @pytest.fixture
-def caller(phone, twilio_api, people):
-    caller = phone("+212600123456")
-    reach_the_advisor(caller, twilio_api)
-    return caller
-
-
-@pytest.fixture
 def verified_caller(phone, twilio_api, people):
     """AMINA proves her identity, then disputes her category: she waits for an advisor."""
     caller = phone("+212600777888")

@@ -19,18 +19,6 @@ from tests.conftest import AMINA
 from .conftest import choose, complete, identify
 
 
-@pytest.fixture
-def api(app, rt):
-    return AgentApi(app, new_agent(rt, "Fatima"))
-
-
-@pytest.fixture
-def caller(phone, twilio_api, people):
-    caller = phone("+212600123456")
-    reach_the_advisor(caller, twilio_api)
-    return caller
-
-
 def dispute_the_category(caller, twilio_api, person=AMINA):
     """Identify as a person, then say the declared category is not theirs: the call goes to an advisor."""
     choose(caller, "fr", "1")

@@ -1,21 +1,7 @@
 """Every transfer an agent tries is in their history, done or refused, with the target and why it was refused."""
 
-import pytest
-
 from ivr.agents import accounts
-from tests.agent_support import AgentApi, agent_actions, new_agent, reach_the_advisor
-
-
-@pytest.fixture
-def api(app, rt):
-    return AgentApi(app, new_agent(rt, "Fatima"))
-
-
-@pytest.fixture
-def caller(phone, twilio_api, people):
-    caller = phone("+212600123456")
-    reach_the_advisor(caller, twilio_api)
-    return caller
+from tests.agent_support import AgentApi, agent_actions, new_agent
 
 
 def history(rt):

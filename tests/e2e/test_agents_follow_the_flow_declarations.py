@@ -6,12 +6,7 @@ import shutil
 import pytest
 
 from ivr.flows.loader import FLOWS_DIR, FlowBook
-from tests.agent_support import AgentApi, call_session, follow_the_redirect, new_agent, reach_the_advisor
-
-
-@pytest.fixture
-def api(app, rt):
-    return AgentApi(app, new_agent(rt, "Fatima"))
+from tests.agent_support import call_session, follow_the_redirect, reach_the_advisor
 
 
 @pytest.fixture
