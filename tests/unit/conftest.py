@@ -1,9 +1,11 @@
 """Fixtures shared by the unit tests."""
 
+import shutil
 from datetime import datetime
 
 import pytest
 
+from ivr.flows.loader import FLOWS_DIR
 from ivr.runtime import Runtime
 from ivr.store.db import Store
 from tests.fakes import reference_data
@@ -18,3 +20,9 @@ def runtime(store_url):
     )
     yield runtime
     store.dispose()
+
+
+@pytest.fixture
+def flows(tmp_path):
+    """A copy of the shipped flows, to edit (tests/flow_files.py)."""
+    return shutil.copytree(FLOWS_DIR, tmp_path / "flows")

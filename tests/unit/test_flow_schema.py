@@ -1,6 +1,5 @@
 """The strict reading of flows/: a typo, a wrong type or a name that leads nowhere is refused as `file:line: why`."""
 
-import shutil
 from dataclasses import replace
 
 import pytest
@@ -9,6 +8,7 @@ import ivr.callflow.actions  # noqa: F401  (registers the names the flows use)
 from ivr.flows import references
 from ivr.settings import PROJECT_DIR
 from ivr.speech.catalog import Catalog
+from tests.flow_files import edit, line_of
 
 SHIPPED = PROJECT_DIR / "flows"
 
@@ -16,27 +16,6 @@ SHIPPED = PROJECT_DIR / "flows"
 @pytest.fixture(scope="module")
 def catalog():
     return Catalog.load()
-
-
-@pytest.fixture
-def flows(tmp_path):
-    """A copy of the shipped flows, to edit."""
-    return shutil.copytree(SHIPPED, tmp_path / "flows")
-
-
-def edit(folder, file, old, new):
-    """Replace one written text of a flows file (the other lines stay where they were)."""
-    path = folder / file
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not written once in {file}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def line_of(folder, file, text, after=None):
-    """Return the line of a file where a text is written (the first after a line that holds `after`)."""
-    lines = (folder / file).read_text(encoding="utf-8").splitlines()
-    start = next(n for n, line in enumerate(lines) if after in line) if after else 0
-    return next(n for n, line in enumerate(lines) if n >= start and text in line) + 1
 
 
 def problems(folder, catalog=None, names=None):

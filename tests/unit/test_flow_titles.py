@@ -1,37 +1,16 @@
 """What agents read of where a call stood: each flow's title, and a state's own where the flow's is too vague."""
 
-import shutil
-
 import pytest
 
 import ivr.callflow.actions  # noqa: F401  (registers the names the flows use)
 from ivr.flows import references
 from ivr.flows.loader import FlowBook
-from ivr.settings import PROJECT_DIR
-
-SHIPPED = PROJECT_DIR / "flows"
+from tests.flow_files import edit, line_of
 
 
 @pytest.fixture(scope="module")
 def book():
     return FlowBook.load()
-
-
-@pytest.fixture
-def flows(tmp_path):
-    return shutil.copytree(SHIPPED, tmp_path / "flows")
-
-
-def edit(folder, file, old, new):
-    path = folder / file
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not written once in {file}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def line_of(folder, file, text):
-    lines = (folder / file).read_text(encoding="utf-8").splitlines()
-    return next(n for n, line in enumerate(lines) if text in line) + 1
 
 
 def problems(folder):

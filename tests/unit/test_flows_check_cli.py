@@ -11,11 +11,7 @@ import ivr.callflow.actions  # noqa: F401  (fills the registry)
 from ivr.callflow import checks
 from ivr.flows.loader import FLOWS_DIR, FlowError
 from ivr.speech.catalog import PROMPTS_DIR
-
-
-@pytest.fixture
-def flows(tmp_path):
-    return shutil.copytree(FLOWS_DIR, tmp_path / "flows")
+from tests.flow_files import edit, line_of
 
 
 @pytest.fixture
@@ -29,17 +25,6 @@ def check(app):
         return app.test_cli_runner().invoke(args=["flows", "check", *map(str, args)])
 
     return run
-
-
-def edit(folder, file, old, new):
-    path = folder / file
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} is not written once in {file}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def line_of(folder, file, text):
-    return next(n for n, line in enumerate((folder / file).read_text(encoding="utf-8").splitlines(), 1) if text in line)
 
 
 def test_the_shipped_flows_and_prompts_pass(check):
