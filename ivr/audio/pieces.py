@@ -6,7 +6,11 @@ by one as the catalog's digit words with pauses between them, anything else as o
 
 Where the studio recorded a piece (ivr/audio/recordings.py), it is played instead of the synthesis: the whole
 prompt, each stretch between its values (`KEY/N`), the digit words of a number read digit by digit (only when
-every digit of it is recorded, so one number is not read in two voices) and a catalog word given as a value.
+every digit of it is recorded, so one number is not read in two voices), a catalog word given as a value, and
+a value recorded whole (`value.date.2022-02-01`, `value.category.cpu`: ivr/speech/values.py).
+
+A language recorded by the studio alone (ivr/speech/catalog.py RecordedLanguage) is composed the same way from
+its written language's templates; whatever of it is not recorded is said in that written language.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from ivr.audio.library import Pause, Recorded
 from ivr.audio.recordings import stretch_key
 from ivr.speech.catalog import TEXTED_PREFIXES, UNSPOKEN_KEYS, Catalog
 from ivr.speech.opening_hours import hours_words, opening_hours
-from ivr.speech.values import Day, DigitString, Localized, Month, Word, say_value
+from ivr.speech.values import Day, DigitString, Localized, Month, Word, say_value, value_recording_key
 
 if TYPE_CHECKING:  # named in annotations only: importing the runtime would load the flows and the store
     from ivr.registration.categories import Category, InfoChoice
@@ -54,24 +58,26 @@ def value_pieces(
     catalog: Catalog, language: str, value: object, recording: RecordingOf = no_recordings
 ) -> list[str | Pause | Recorded]:
     """Return how a value is said: digit words with pauses, or one piece; recorded where the studio recorded it."""
+    written = catalog.written(language)
     if isinstance(value, DigitString):
         recorded = [recording(f"digit.{digit}") for digit in value.digits]
         words: list[str | Recorded] = (
             [found for found in recorded if found is not None]
             if all(recorded)
-            else [catalog.text(language, f"digit.{digit}") for digit in value.digits]
+            else [catalog.text(written, f"digit.{digit}") for digit in value.digits]
         )
         return [piece for word in words for piece in (DIGIT_GAP, word)][1:]
     if isinstance(value, Word):
-        return [recording(value.key) or catalog.text(language, value.key)]
-    return [say_value(catalog, language, value)]
+        return [recording(value.key) or catalog.text(written, value.key)]
+    key = value_recording_key(value)
+    return [(recording(key) if key else None) or say_value(catalog, written, value)]
 
 
 def prompt_pieces(
     catalog: Catalog, language: str, key: str, params: dict[str, object], recording: RecordingOf = no_recordings
 ) -> list[str | Pause | Recorded]:
     """Return the pieces and pauses of a prompt in a language, ending with a pause, recorded where they are."""
-    template = catalog.texts[language][key]
+    template = catalog.template(language, key)
     values = iter(field for _, field, _, _ in string.Formatter().parse(template) if field is not None)
     stretches = template_pieces(template)
     has_values = None in stretches
@@ -97,7 +103,7 @@ def recording_keys(catalog: Catalog, language: str, key: str) -> list[str]:
     Nothing for a text made of values alone (`{month} {year}`) or of no words (a separator): its words are
     recorded as words of their own, if at all.
     """
-    stretches = template_pieces(catalog.texts[language][key])
+    stretches = template_pieces(catalog.template(language, key))
     if not any(stretches):
         return []
     if None not in stretches:
@@ -129,6 +135,19 @@ def coverage(catalog: Catalog, language: str, recording: RecordingOf, synthesise
         0 if synthesised else len(not_recorded),
         not_recorded,
     )
+
+
+def missing_recordings(catalog: Catalog, language: str, recording: RecordingOf, values: list[object]) -> list[str]:
+    """Return what a language lacks to be spoken by recordings alone: its prompts' recording keys (the digit
+    words among them) and the values known in advance, recorded whole."""
+    needed = [part for key in spoken_keys(catalog) for part in recording_keys(catalog, language, key)]
+    needed += [key for key in map(value_recording_key, values) if key]
+    return [key for key in dict.fromkeys(needed) if recording(key) is None]
+
+
+def value_keys(values: list[object]) -> list[str]:
+    """Return the studio's keys of the values known in advance that are recorded whole."""
+    return [key for key in dict.fromkeys(map(value_recording_key, values)) if key]
 
 
 def spoken_keys(catalog: Catalog) -> list[str]:

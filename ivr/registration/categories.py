@@ -42,12 +42,15 @@ class CategoryError(Exception):
 
 
 class Label(dict[str, str]):
-    """A label by language, carrying its fully vocalised texts for the synthesiser (read by
-    ivr/speech/values.py Localized.of), so it compares and shows as the plain labels."""
+    """A label by language, carrying its fully vocalised texts for the synthesiser and the studio's key for its
+    recording (read by ivr/speech/values.py Localized.of), so it compares and shows as the plain labels."""
 
-    def __init__(self, texts: dict[str, str] | None = None, vocalised: dict[str, str] | None = None):
+    def __init__(
+        self, texts: dict[str, str] | None = None, vocalised: dict[str, str] | None = None, recording: str = ""
+    ):
         super().__init__(texts or {})
         self.vocalised = vocalised or {}
+        self.recording = recording or None
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,8 @@ def _category(code: str, raw: dict) -> Category:
     due, starts = _month(code, raw.get("contributions_due")), _day(code, raw.get("coverage_starts"))
     if starts <= due:
         raise CategoryError(f"{code}: coverage_starts must come after the contributions month")
-    return Category(code=code, label=_label(code, raw.get("label")), contributions_due=due, coverage_starts=starts)
+    label = _label(code, raw.get("label"), f"category.{code}")
+    return Category(code=code, label=label, contributions_due=due, coverage_starts=starts)
 
 
 def _info_choice(key: str, raw: dict, categories: dict[str, Category]) -> InfoChoice:
@@ -131,14 +135,14 @@ def _info_choice(key: str, raw: dict, categories: dict[str, Category]) -> InfoCh
     ((due, starts),) = dates
     return InfoChoice(
         key=key,
-        label=_label(f"info choice {key}", raw.get("label")),
+        label=_label(f"info choice {key}", raw.get("label"), f"info_choice.{key}"),
         contributions_due=due,
         coverage_starts=starts,
         categories=codes,
     )
 
 
-def _label(owner: str, raw: object) -> Label:
+def _label(owner: str, raw: object, recording: str) -> Label:
     if not isinstance(raw, dict) or any(not str(raw.get(lang) or "").strip() for lang in LANGUAGES):
         raise CategoryError(f"{owner}: needs a label in each of {LANGUAGES}")
     texts = {lang: str(raw[lang]).strip() for lang in LANGUAGES}
@@ -151,7 +155,7 @@ def _label(owner: str, raw: object) -> Label:
         if difference:
             raise CategoryError(f"{owner}: {lang}_vocalised {difference}")
         vocalised[lang] = text
-    return Label(texts, vocalised)
+    return Label(texts, vocalised, recording)
 
 
 def _month(owner: str, raw: object) -> date:

@@ -1,5 +1,6 @@
 """The prompt catalog: what is said, per language, loaded from prompts/<lang>/*.yaml, with the fully vocalised
-Arabic the synthesiser reads, from prompts/<lang>/vocalised/*.yaml."""
+Arabic the synthesiser reads, from prompts/<lang>/vocalised/*.yaml, and the languages that exist by studio
+recordings alone (prompts/<lang>/_voice.yaml with `recorded_only: true`, and no texts)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from ivr.settings import PROJECT_DIR
 from ivr.yamlfiles import read_yaml
 
 PROMPTS_DIR = PROJECT_DIR / "prompts"
-LANGUAGES = ("ar", "fr")
+LANGUAGES = ("ar", "fr")  # written languages: texts, SMS, synthesis and <Say>
 META_FILE = "_voice.yaml"
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")  # an ISO 639 code, with a variant (zgh, ber-tfng)
 # Languages whose synthesiser needs the short vowels written (espeak-ng drops them otherwise), and the
 # subfolder of their texts: load() globs prompts/<lang>/*.yaml only, so it never reads these as prompts.
 VOCALISED_LANGUAGES = ("ar",)
@@ -57,6 +59,18 @@ class Voice:
 
     language: str
     voice: str
+
+
+@dataclass(frozen=True)
+class RecordedLanguage:
+    """A language spoken by studio recordings alone (no synthesiser or <Say> voice has it): the key that
+    chooses it on the language menu, and the written language of its SMS, of the script the studio reads (each
+    prompt's values in that language's order) and of a prompt whose recording goes missing."""
+
+    code: str
+    menu_key: str
+    written_in: str
+    name: str
 
 
 def placeholders(text: str) -> set[str]:
@@ -127,9 +141,12 @@ class Catalog:
         vocalised: dict[str, dict[str, str]] | None = None,
         files: dict[str, dict[str, str]] | None = None,
         synthesis: bool = False,
+        recorded: dict[str, RecordedLanguage] | None = None,
     ):
         self.texts = texts
         self.voices = voices
+        # language -> its declaration, for the languages that exist by recordings alone (never in texts)
+        self.recorded = recorded or {}
         # language -> key -> fully vocalised text, for the languages whose vocalised folder exists
         self.vocalised = vocalised or {}
         # language -> key -> the file name that holds it (plain, or in the vocalised folder), for problems
@@ -155,7 +172,7 @@ class Catalog:
             if language in VOCALISED_LANGUAGES and (folder / VOCALISED_FOLDER).is_dir():
                 where = files.setdefault(f"{language}/{VOCALISED_FOLDER}", {})
                 vocalised[language] = read_texts(folder / VOCALISED_FOLDER, f"{language}/{VOCALISED_FOLDER}", where)
-        catalog = cls(texts, voices, vocalised, files)
+        catalog = cls(texts, voices, vocalised, files, recorded=read_recorded_languages(directory))
         if check:
             catalog.check()
         return catalog
@@ -217,7 +234,9 @@ class Catalog:
             }
             for language, keyed in self.texts.items()
         }
-        self._for_synthesis = Catalog(texts, self.voices, self.vocalised, self.files, synthesis=True)
+        self._for_synthesis = Catalog(
+            texts, self.voices, self.vocalised, self.files, synthesis=True, recorded=self.recorded
+        )
         return self._for_synthesis
 
     def has(self, key: str) -> bool:
@@ -228,6 +247,51 @@ class Catalog:
         """Return the text of a prompt in a language, with its placeholders filled."""
         template = self.texts[language][key]
         return template.format(**params) if params else template
+
+    def written(self, language: str) -> str:
+        """Return the language a language is written in: itself, or a recorded language's written language."""
+        found = self.recorded.get(language)
+        return found.written_in if found else language
+
+    def template(self, language: str, key: str) -> str:
+        """Return the text whose stretches and values a prompt is said in (a recorded language's written one)."""
+        return self.texts[self.written(language)][key]
+
+
+def read_recorded_languages(directory: Path) -> dict[str, RecordedLanguage]:
+    """Read the languages declared `recorded_only` in prompts/<lang>/_voice.yaml beside the written ones."""
+    found: dict[str, RecordedLanguage] = {}
+    for meta_file in sorted(directory.glob(f"*/{META_FILE}")):
+        code = meta_file.parent.name
+        if code in LANGUAGES:
+            continue
+        meta = read_yaml(meta_file)
+        if not isinstance(meta, dict) or meta.get("recorded_only") is not True:
+            raise CatalogError(f"{code}/{META_FILE}: a language besides {', '.join(LANGUAGES)} must be recorded_only")
+        found[code] = recorded_language(code, meta)
+    keys = [language.menu_key for language in found.values()]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise CatalogError(f"recorded languages share the language menu's key {', '.join(twice)}")
+    return found
+
+
+def recorded_language(code: str, meta: dict[str, Any]) -> RecordedLanguage:
+    """Check one recorded language's declaration."""
+    where = f"{code}/{META_FILE}"
+    if not LANGUAGE_CODE.fullmatch(code):
+        raise CatalogError(f"{where}: {code!r} is not a language code (ISO 639: two or three lowercase letters)")
+    unknown = sorted(set(meta) - {"recorded_only", "menu_key", "written_in", "name"})
+    if unknown:
+        raise CatalogError(f"{where}: unknown settings {', '.join(unknown)}")
+    key, written_in, name = meta.get("menu_key"), meta.get("written_in"), meta.get("name")
+    if not (isinstance(key, str) and len(key) == 1 and key in "123456789"):
+        raise CatalogError(f'{where}: menu_key must be one quoted keypad digit 1-9 ("3"), not {key!r}')
+    if written_in not in LANGUAGES:
+        raise CatalogError(f"{where}: written_in must be one of {', '.join(LANGUAGES)}, not {written_in!r}")
+    if not (isinstance(name, str) and name.strip()):
+        raise CatalogError(f"{where}: name must say the language in words (as agents and operators read it)")
+    return RecordedLanguage(code, key, str(written_in), name.strip())
 
 
 def read_texts(folder: Path, shown: str, files: dict[str, str]) -> dict[str, str]:

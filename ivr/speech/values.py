@@ -38,14 +38,16 @@ class Localized:
 
     texts: tuple[tuple[str, str], ...]
     vocalised: tuple[tuple[str, str], ...] = ()
+    recording: str | None = None  # the studio's key for it (a category's label), when it has one
 
     @classmethod
     def of(cls, texts: Mapping[str, str], vocalised: Mapping[str, str] | None = None) -> Localized:
-        """Build from texts by language; the vocalised ones are given, or carried by the texts (a category's
-        Label)."""
+        """Build from texts by language; the vocalised ones and the recording key are given, or carried by the
+        texts (a category's Label)."""
         if vocalised is None:
             vocalised = getattr(texts, "vocalised", None) or {}
-        return cls(tuple(sorted(texts.items())), tuple(sorted(vocalised.items())))
+        recording = getattr(texts, "recording", None)
+        return cls(tuple(sorted(texts.items())), tuple(sorted(vocalised.items())), recording)
 
     def said(self, language: str, synthesis: bool = False) -> str:
         """Return the text in a language: the vocalised one for the synthesiser where there is one."""
@@ -119,6 +121,27 @@ def say_schedule(catalog: Catalog, language: str, schedule: Schedule) -> str:
         )
         for found in schedule.ranges
     )
+
+
+VALUE_RECORDINGS = "value."  # the studio's keys for whole values, apart from the catalog's prompt keys
+
+
+def value_recording_key(value: object) -> str | None:
+    """Return the studio's key for a value recorded whole (a date, a month, a label, the opening hours), or None
+    for one that is not (digits are read from the recorded digit words, a catalog word is its prompt key)."""
+    if isinstance(value, Day):
+        return f"{VALUE_RECORDINGS}date.{value.day.isoformat()}"
+    if isinstance(value, Month):
+        return f"{VALUE_RECORDINGS}month.{value.month:%Y-%m}"
+    if isinstance(value, Localized) and value.recording:
+        return f"{VALUE_RECORDINGS}{value.recording}"
+    if isinstance(value, ClockTime):
+        return f"{VALUE_RECORDINGS}time.{value.hour:02d}{value.minute:02d}"
+    if isinstance(value, Schedule):
+        ranges = (f"{r.first_day}-{r.last_day}-{r.opens.hour:02d}{r.opens.minute:02d}-" for r in value.ranges)
+        closes = (f"{r.closes.hour:02d}{r.closes.minute:02d}" for r in value.ranges)
+        return f"{VALUE_RECORDINGS}hours." + "_".join(a + b for a, b in zip(ranges, closes, strict=True))
+    return None
 
 
 def say_value(catalog: Catalog, language: str, value: object) -> str:
