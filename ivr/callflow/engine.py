@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
+from ivr.audio.offered import language_of_key
 from ivr.flows.loader import State, Target
 from ivr.flows.registry import ACTIONS, CALLER_REQUEST, PARAMS, VALIDATORS
 from ivr.runtime import Runtime
@@ -139,7 +140,7 @@ def answer(ctx: StepContext, digits: str | None, dial_status: str | None = None)
         go(ctx, Target(ctx.rt.flows.advisor, transfer=CALLER_REQUEST))
         return run(ctx)
     if validator is None:
-        target = state.keys.get(digits)
+        target = state.keys.get(digits) or more_language(ctx, state, digits)
         if target is None:
             return miss(ctx, state, "invalid")
         go(ctx, target)
@@ -150,6 +151,18 @@ def answer(ctx: StepContext, digits: str | None, dial_status: str | None = None)
     ctx.set_slots(**{declared(state, "save", state.save): value})
     go(ctx, state.next)
     return run(ctx)
+
+
+def more_language(ctx: StepContext, state: State, digits: str) -> Target | None:
+    """Return where a recorded language's menu key leads, setting that language, when the state offers them
+    and that language is offered (complete in the audio library); else None."""
+    if state.more_languages is None or len(digits) != 1:
+        return None
+    language = language_of_key(ctx.rt, digits)
+    if language is None:
+        return None
+    more = state.more_languages
+    return Target(more.state, {**more.set, "language": language}, more.transfer)
 
 
 def audited_input(state: State, digits: str) -> str:

@@ -23,6 +23,7 @@ from ivr.flows.loader import FlowBook, State, Target
 
 DOT_TIMEOUT = 60  # seconds for `dot` to lay out one flow
 MISS_LABELS = {"no_input": "no input", "invalid": "invalid", "max_attempts": "max attempts"}
+MORE_LANGUAGES_LABEL = "a recorded language's key"
 # How each kind of state is drawn: (shape, fill colour).
 SHAPES = {
     "menu": ("box", "#e8f0fe"),
@@ -119,6 +120,8 @@ def declared_arrows(state: State) -> list[tuple[str, Target, str]]:
     """Return every way out of a state, in the order declared: (label, target, style)."""
     found: list[tuple[str, Target, str]] = []
     found += [(with_slots(key, target), target, REGULAR) for key, target in state.keys.items()]
+    if state.more_languages is not None:
+        found.append((with_slots(MORE_LANGUAGES_LABEL, state.more_languages), state.more_languages, REGULAR))
     if state.next is not None:
         found.append((with_slots("valid" if state.expect else "", state.next), state.next, REGULAR))
     found += [(with_slots(outcome, target), target, REGULAR) for outcome, target in state.outcomes.items()]

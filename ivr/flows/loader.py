@@ -61,6 +61,7 @@ class State:
     prompts: tuple[str, ...] = ()
     params: str | None = None
     keys: dict[str, Target] = field(default_factory=dict)
+    more_languages: Target | None = None  # a recordings-only language's menu key, once offered
     expect: str | None = None
     save: str | None = None
     input: dict[str, Any] = field(default_factory=dict)
@@ -81,7 +82,7 @@ class State:
     def exits(self) -> list[Target]:
         """Return every target this state can lead to."""
         found = [*self.keys.values(), *self.outcomes.values()]
-        found += [t for t in (self.next, self.max_attempts, self.answered, self.unanswered) if t]
+        found += [t for t in (self.more_languages, self.next, self.max_attempts, self.answered, self.unanswered) if t]
         found += [m.leave for m in self.misses.values() if m.leave]
         return found
 
@@ -234,6 +235,7 @@ def build_state(flow: str, name: str, declared: Any, advisor: str, requires: fro
         prompts=tuple(prompts or ()),
         params=getattr(declared, "params", None),
         keys=targets("keys"),
+        more_languages=target("more_languages"),
         expect=getattr(declared, "expect", None),
         save=getattr(declared, "save", None),
         input=listen.model_dump(exclude_none=True) if listen is not None else {},

@@ -56,7 +56,7 @@ def closest(name: str, known: Collection[str]) -> str:
 
 def targets_of(state: BaseModel) -> Iterator[tuple[tuple[Any, ...], Any]]:
     """Yield every transition of a state, with its path within the state."""
-    for name in ("next", "max_attempts", "answered", "unanswered", "no_input", "invalid"):
+    for name in ("next", "more_languages", "max_attempts", "answered", "unanswered", "no_input", "invalid"):
         value = getattr(state, name, None)
         if value is not None and not isinstance(value, list):
             yield (name,), value

@@ -164,6 +164,9 @@ class Menu(StateBase):
     ask: PromptKeys
     params: Name | None = None
     keys: dict[MenuKey, Target]
+    # Where the menu key of a language recorded by the studio alone goes, setting that language, once the
+    # language is offered (prompts/<lang>/_voice.yaml declares it and its key; ivr/audio/offered.py).
+    more_languages: Target | None = None
     input: Input | None = None
     no_input: Miss
     invalid: Miss
