@@ -58,10 +58,18 @@ class Outcome:
     turns: list[TurnRecord] = field(default_factory=list)
     mismatch: str | None = None
     error: str | None = None
+    where: str = ""  # the file:line and step at which an error stopped the call
 
     @property
     def passed(self) -> bool:
         return self.mismatch is None and self.error is None
+
+    @property
+    def problem(self) -> str | None:
+        """Say why the call did not pass, starting with the scenario's file:line, or None when it passed."""
+        if self.mismatch is not None:
+            return self.mismatch
+        return f"{self.where}: {self.error}" if self.error is not None else None
 
 
 class Player:
@@ -87,6 +95,7 @@ class Player:
         """Dial, take every step, hang up if the call is still on; never raises for the call's faults."""
         self.caller = self.target.caller(self.from_number)
         self.outcome.call_sid = self.caller.call_sid
+        step: Step | None = None
         try:
             self._snapshot_sms()
             self._turn(self.caller.dial())
@@ -99,6 +108,11 @@ class Player:
             self._quietly_hang_up()
         except (WebhookError, CallLoopError, requests.RequestException) as error:
             self.outcome.error = f"{type(error).__name__}: {error}"
+            self.outcome.where = (
+                f"{self.scenario.where(step)}: step `{step.describe()}`"
+                if step
+                else f"{self.scenario.path}:1: dialling"
+            )
         return self.outcome
 
     @property

@@ -159,4 +159,4 @@ def test_against_a_server_the_sms_are_read_from_its_twilio_api_stand_in(server, 
         ]
     )
     assert result.exit_code == 0, result.output
-    assert "SMS to +212600000103: " in result.output and "1 passed, 0 skipped" in result.output
+    assert "SMS to +212600000103: " in result.output and "1 passed, 0 failed, 0 skipped" in result.output

@@ -65,7 +65,7 @@ def test_the_replay_command_prints_a_transcript_and_exits_0_when_scenarios_pass(
     result = cli.invoke(args=["replay", str(SHIPPED[0]), str(SHIPPED[1])])
     assert result.exit_code == 0, result.output
     assert "> dial" in result.output and "language.welcome [ar]" in result.output
-    assert result.output.rstrip().endswith("2 passed, 0 skipped")
+    assert result.output.rstrip().endswith("2 passed, 0 failed, 0 skipped")
 
 
 def test_the_replay_transcript_shows_the_credentials_sms_without_its_password(cli):
