@@ -46,7 +46,13 @@ secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}
 
 
 def on_starting(server):
-    """Say at start that SQLite is being served by several processes, which it does not support."""
+    """Say at start that the Twilio token is the demo one, and that SQLite is being served by several
+    processes, which it does not support."""
+    from ivr.settings import demo_values_warning, from_environment
+
+    demo_warning = demo_values_warning(from_environment())
+    if demo_warning:
+        server.log.warning(demo_warning)
     if on_sqlite and server.cfg.workers > 1:
         from ivr.store.db import SQLITE_BUSY_TIMEOUT
 

@@ -8,6 +8,7 @@ from ivr.cli.agents import agents
 from ivr.cli.call_export import calls
 from ivr.cli.caller import call
 from ivr.cli.flows import flows
+from ivr.cli.help import describe_the_application, warn_if_serving_demo_values, whole_descriptions
 from ivr.cli.prompts import prompts
 from ivr.cli.recordings import import_recordings_command  # noqa: F401 (adds `prompts import-recordings`)
 from ivr.cli.registrations import registrations
@@ -19,8 +20,11 @@ from ivr.web.app import create_web_app
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the web app and add the command-line groups to it."""
+    """Build the web app and add the command-line groups to it, each command described whole."""
     app = create_web_app(test_config)
     for command in (registrations, prompts, flows, db, sms, call, replay, calls, agents, report):
         app.cli.add_command(command)
+    whole_descriptions(app.cli)
+    describe_the_application()
+    warn_if_serving_demo_values(app)
     return app

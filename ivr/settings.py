@@ -7,7 +7,6 @@ there, never through Flask's current_app.
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -15,8 +14,6 @@ from pathlib import Path
 from typing import Any, TypeAlias
 
 from ivr import hours
-
-log = logging.getLogger(__name__)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = PROJECT_DIR / "data"
@@ -96,7 +93,7 @@ def public_base_url(settings: Settings, request_root: str = "") -> str:
 
 
 def check(settings: Settings) -> None:
-    """Refuse settings that would fail mid-call; warn about demo values."""
+    """Refuse settings that would fail mid-call."""
     hours.parse(
         str(settings["ADVISOR_HOURS"]),
         str(settings["IVR_TIMEZONE"]),
@@ -105,5 +102,10 @@ def check(settings: Settings) -> None:
     )
     if settings["IVR_PROMPT_MODE"] not in ("say", "play"):
         raise ValueError(f"IVR_PROMPT_MODE must be 'say' or 'play', not {settings['IVR_PROMPT_MODE']!r}")
+
+
+def demo_values_warning(settings: Settings) -> str | None:
+    """Return the warning a server starting on the demo token must print, or None."""
     if settings["TWILIO_AUTH_TOKEN"] == DEMO_AUTH_TOKEN and not settings.get("TESTING"):
-        log.warning("TWILIO_AUTH_TOKEN is the demo value: set the account's token before taking real calls")
+        return "TWILIO_AUTH_TOKEN is the demo value: set the account's token before taking real calls"
+    return None

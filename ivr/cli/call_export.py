@@ -15,7 +15,7 @@ from ivr.web.extension import current_runtime
 calls = AppGroup("calls", help="Inspect the calls of the audit trail.")
 
 
-@calls.command("list")
+@calls.command("list", short_help="List the latest calls, newest first.")
 @click.option(
     "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many calls."
 )
@@ -52,7 +52,7 @@ def list_command(limit: int, since: str | None) -> None:
         click.echo(line)
 
 
-@calls.command("export")
+@calls.command("export", short_help="Export a recorded call as a scenario to replay.")
 @click.argument("call_sid")
 @click.option(
     "-o",

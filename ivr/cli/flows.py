@@ -24,7 +24,9 @@ EXIT_OK, EXIT_PROBLEMS = 0, 1
 FOLDER = click.Path(file_okay=False, exists=True, path_type=Path)
 
 
-@flows.command("check", with_appcontext=False)
+@flows.command(
+    "check", with_appcontext=False, short_help="Run every check the app runs as it starts; print each problem."
+)
 @click.option("--flows", "flows_dir", type=FOLDER, default=FLOWS_DIR, help="The flows to check (default: flows/).")
 @click.option("--prompts", "prompts_dir", type=FOLDER, default=PROMPTS_DIR, help="Their prompts (default: prompts/).")
 def check_command(flows_dir: Path, prompts_dir: Path) -> None:
@@ -44,7 +46,9 @@ def check_command(flows_dir: Path, prompts_dir: Path) -> None:
     )
 
 
-@flows.command("diagram", with_appcontext=False)
+@flows.command(
+    "diagram", with_appcontext=False, short_help="Draw every flow as an SVG with Graphviz, with the numbers if asked."
+)
 @click.option(
     "--out",
     "out_dir",

@@ -96,7 +96,7 @@ def render_all(todo: list[tuple[str, str]], libraries: list[AudioLibrary]) -> li
             library.close()
 
 
-@prompts.command("check")
+@prompts.command("check", short_help="Check the prompt catalog; report its coverage by studio recordings.")
 @click.option(
     "--prompts-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),

@@ -15,7 +15,7 @@ from ivr.cli.prompts import EXIT_OK, EXIT_PROBLEMS, prompts
 from ivr.web.extension import current_runtime
 
 
-@prompts.command("import-recordings")
+@prompts.command("import-recordings", short_help="Import a studio's recordings into the audio library.")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option(
     "--audio-dir",

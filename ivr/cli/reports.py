@@ -76,7 +76,7 @@ def counted(title: str, counts: dict[str, int]) -> list[str]:
     return ["", *table([title, "count"], [[name, str(count)] for name, count in counts.items()])]
 
 
-@report.command("funnel")
+@report.command("funnel", short_help="The registration funnel: calls that reached each stage.")
 @period_options
 def funnel_command(since: str | None, until: str | None, form: str) -> None:
     """The registration funnel: calls that reached each stage (and every stage before it), by language; transfers
@@ -137,7 +137,7 @@ def dropoff_command(since: str | None, until: str | None, form: str) -> None:
     emit(form, data, header, rows, lines)
 
 
-@report.command("sms")
+@report.command("sms", short_help="Credentials SMS by outcome and language, and the resends.")
 @period_options
 def sms_command(since: str | None, until: str | None, form: str) -> None:
     """Credentials SMS created in the period by outcome (waiting, sent, delivered, undelivered, failed, unknown),
