@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import sys
 from collections.abc import Callable
@@ -10,11 +11,12 @@ from typing import TYPE_CHECKING
 
 import click
 from flask.cli import AppGroup
+from sqlalchemy.engine import make_url
 
 from ivr.cli.tables import shortened, table
-from ivr.registration import listing, synthetic
+from ivr.registration import demo_store, listing, synthetic
 from ivr.registration.importer import ImportFileError, ImportReport, ImportStopped, check_readable, import_liaison_list
-from ivr.settings import DATA_DIR
+from ivr.settings import DATA_DIR, DEFAULTS
 from ivr.web.extension import current_runtime
 
 if TYPE_CHECKING:
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
 
 DEMO_LIST = DATA_DIR / "demo" / "liaison.csv"
 EXIT_OK, EXIT_ROWS_REJECTED, EXIT_FILE_UNUSABLE, EXIT_STOPPED = 0, 1, 2, 3
+EXIT_NOT_A_DEMO_STORE = 4
 PROGRESS_STEP = 1 << 20  # bytes read between two moves of the progress bar
 
 registrations = AppGroup("registrations", help="Import and inspect the liaison bodies' lists.")
@@ -77,6 +80,33 @@ def load_demo_command() -> None:
     click.get_current_context().exit(_import(DEMO_LIST))
 
 
+@registrations.command("reset-demo")
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Confirm emptying the database of DATABASE_URL when it is not the demo's SQLite file (data/ivr.sqlite3).",
+)
+def reset_demo_command(yes: bool) -> None:
+    """Empty the demo store and load the demo people again, as on a fresh machine.
+
+    Everything goes: people, registrations, calls and their audit trail, SMS, lockouts, agents' accounts.
+    Without --yes it only runs on the demo's SQLite file; a store that holds people of any list other than
+    the demo's and the synthetic ones (a campaign's store) is never emptied, with --yes or not.
+    """
+    rt = current_runtime()
+    url = rt.settings["DATABASE_URL"]
+    if url != DEFAULTS["DATABASE_URL"] and not yes:
+        shown = make_url(url).render_as_string(hide_password=True)
+        raise click.UsageError(f"DATABASE_URL is {shown}, not the demo's SQLite file: add --yes to empty that database")
+    try:
+        deleted = demo_store.empty(rt.store, _demo_sources())
+    except demo_store.NotADemoStore as refused:
+        click.echo(f"not emptied: {refused}; reset-demo empties only a store of demo and synthetic people", err=True)
+        click.get_current_context().exit(EXIT_NOT_A_DEMO_STORE)
+    click.echo(f"emptied the store: {deleted} rows (people, calls, SMS, lockouts, agents' accounts)")
+    click.get_current_context().exit(_import(DEMO_LIST))
+
+
 @registrations.command("load-synthetic")
 @click.option(
     "--count",
@@ -85,22 +115,53 @@ def load_demo_command() -> None:
     help="How many synthetic people to import.",
 )
 @click.option(
-    "--start",
+    "--first-person",
     type=click.IntRange(min=0),
     default=0,
     show_default=True,
-    help="The first one's number (people start .. start+count-1).",
+    help="The first one's number K (people K .. K+count-1), as replay --first-person K plays them.",
 )
-def load_synthetic_command(count: int, start: int) -> None:
+@click.option(
+    "--start", type=click.IntRange(min=0), hidden=True, deprecated="Use --first-person instead.", help="--first-person"
+)
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Put them back to their pre-registered state (no registration, SMS, failed check or lockout), so that "
+    "a load run plays the same again.",
+)
+def load_synthetic_command(count: int, first_person: int, start: int | None, fresh: bool) -> None:
     """Import deterministic synthetic people (CINs SY9...) for load runs: person i is always the same."""
-    if start + count > synthetic.MAX_PEOPLE:
+    if start is not None:
+        first_person = start
+    if first_person + count > synthetic.MAX_PEOPLE:
         raise click.BadParameter(f"synthetic people are numbered 0 to {synthetic.MAX_PEOPLE - 1}")
+    rt = current_runtime()
     try:
-        report = import_liaison_list(current_runtime(), synthetic.csv_lines(start, count))
+        report = import_liaison_list(rt, synthetic.csv_lines(first_person, count))
     except ImportStopped as stopped:
         click.get_current_context().exit(_print_stopped(stopped))
     _print(report)
+    if fresh:
+        done = demo_store.freshen_synthetic(rt.store, rt.secret, first_person, count)
+        click.echo(
+            f"made fresh: {done.registrations} registrations, {done.failed_checks} failed checks and "
+            f"{done.lockouts} lockouts removed"
+        )
+    else:
+        registered = demo_store.registered_synthetic(rt.store, rt.secret, first_person, count)
+        if registered:
+            click.echo(
+                f"{registered} of them completed a registration already: a load run fails for them "
+                f"(add --fresh to make them pre-registered again)"
+            )
     click.get_current_context().exit(EXIT_ROWS_REJECTED if report.errors else EXIT_OK)
+
+
+def _demo_sources() -> set[str]:
+    """Return the sources (liaison bodies) of the demo list's people."""
+    with DEMO_LIST.open(encoding="utf-8", newline="") as lines:
+        return {row["source"] for row in csv.DictReader(lines)}
 
 
 def _import(path: Path) -> int:

@@ -128,10 +128,10 @@ def test_a_file_not_in_utf8_gives_exit_status_2_and_imports_nothing(app, runner,
 def test_load_demo_imports_the_demo_people_once(app, runner):
     first = runner.invoke(args=["registrations", "load-demo"])
     assert first.exit_code == 0, first.output
-    assert "imported: 15, updated: 0, unchanged: 0, rejected: 0" in first.output
+    assert "imported: 16, updated: 0, unchanged: 0, rejected: 0" in first.output
     second = runner.invoke(args=["registrations", "load-demo"])
-    assert "imported: 0, updated: 0, unchanged: 15, rejected: 0" in second.output
-    assert count(app) == 15
+    assert "imported: 0, updated: 0, unchanged: 16, rejected: 0" in second.output
+    assert count(app) == 16
 
 
 def test_the_demo_readme_tells_testers_what_to_type_for_every_demo_person():
