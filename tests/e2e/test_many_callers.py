@@ -39,7 +39,7 @@ def server(tmp_path, twilio_api):
 
 def load_synthetic(app, count: int, start: int = 0):
     result = app.test_cli_runner().invoke(
-        args=["registrations", "load-synthetic", "--count", str(count), "--start", str(start)]
+        args=["registrations", "load-synthetic", "--count", str(count), "--first-person", str(start)]
     )
     assert result.exit_code == 0, result.output
     return result

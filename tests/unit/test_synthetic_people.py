@@ -49,8 +49,8 @@ def app(tmp_path):
 
 def test_load_synthetic_imports_people_start_to_start_plus_count_and_again_changes_nothing(app):
     runner = app.test_cli_runner()
-    first = runner.invoke(args=["registrations", "load-synthetic", "--count", "50", "--start", "1000"])
-    again = runner.invoke(args=["registrations", "load-synthetic", "--count", "60", "--start", "1000"])
+    first = runner.invoke(args=["registrations", "load-synthetic", "--count", "50", "--first-person", "1000"])
+    again = runner.invoke(args=["registrations", "load-synthetic", "--count", "60", "--first-person", "1000"])
     assert first.exit_code == 0 and "imported: 50, updated: 0, unchanged: 0, rejected: 0" in first.output
     assert again.exit_code == 0 and "imported: 10, updated: 0, unchanged: 50, rejected: 0" in again.output
     with runtime_of(app).store.transaction() as db:
@@ -59,6 +59,6 @@ def test_load_synthetic_imports_people_start_to_start_plus_count_and_again_chang
 
 def test_load_synthetic_refuses_numbers_beyond_the_last_person(app):
     result = app.test_cli_runner().invoke(
-        args=["registrations", "load-synthetic", "--count", "2", "--start", str(synthetic.MAX_PEOPLE - 1)]
+        args=["registrations", "load-synthetic", "--count", "2", "--first-person", str(synthetic.MAX_PEOPLE - 1)]
     )
     assert result.exit_code == 2 and "numbered 0 to 999999" in result.output
