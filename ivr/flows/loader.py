@@ -74,6 +74,7 @@ class State:
     unanswered: Target | None = None
     requires: frozenset[str] = frozenset()  # what an agent's transfer here needs: "person", "registration"
     title: Texts | None = None  # where a call stood here, in the agents' words, when its flow's title is too vague
+    untestable: dict[str, str] = field(default_factory=dict)  # transition name -> why no scenario can drive it
 
     @property
     def flow(self) -> str:
@@ -248,6 +249,7 @@ def build_state(flow: str, name: str, declared: Any, advisor: str, requires: fro
         unanswered=target("unanswered"),
         requires=requires,
         title=getattr(declared, "title", None),
+        untestable=dict(declared.untestable),
     )
 
 

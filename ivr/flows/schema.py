@@ -150,12 +150,26 @@ class Texts(Strict):
     ar: Text
 
 
+def some_words(value: str) -> str:
+    if not value.strip():
+        refuse("untestable", "needs a reason: why no scenario can drive this transition, and what tests it instead")
+    return value
+
+
+# A transition of the state, named where the state declares it: keys.<key>, more_languages, next,
+# outcomes.<outcome>, no_input, invalid, max_attempts, answered, unanswered (transition_names).
+TransitionName = Annotated[str, BeforeValidator(quoted("transition")), Field(min_length=1)]
+Reason = Annotated[str, BeforeValidator(quoted("reason")), AfterValidator(some_words)]
+
+
 class StateBase(Strict):
     # What an agent's transfer to this state needs, besides what its flow requires.
     requires: Requirements = []
     # Where a call stood, in the agents' words, when it reached the advisors from here (when the flow's title is
     # not precise enough: the birth-date question of the identity check).
     title: Texts | None = None
+    # Transitions no scenario can drive, each with why (`replay --coverage` and the suite do not ask for them).
+    untestable: dict[TransitionName, Reason] = {}
 
 
 class Menu(StateBase):
@@ -287,6 +301,31 @@ class FlowFile(Strict):
 
 
 STATE: TypeAdapter[Any] = TypeAdapter(State)
+SINGLE_TRANSITIONS = ("more_languages", "next", "no_input", "invalid", "max_attempts", "answered", "unanswered")
+
+
+def transition_names(state: BaseModel) -> list[str]:
+    """Return the names of a declared state's transitions, as `untestable` writes them (where the state declares
+    each): keys.<key>, outcomes.<outcome>, then more_languages, next, no_input, invalid, max_attempts, answered,
+    unanswered."""
+    names = [f"keys.{key}" for key in getattr(state, "keys", None) or {}]
+    names += [f"outcomes.{outcome}" for outcome in getattr(state, "outcomes", None) or {}]
+    return names + [name for name in SINGLE_TRANSITIONS if getattr(state, name, None) is not None]
+
+
+def untestable_problems(source: Source, name: str, state: BaseModel) -> list[str]:
+    """Return a problem for each transition a state marks untestable that it does not have."""
+    known = transition_names(state)
+    problems = []
+    for marked in getattr(state, "untestable", {}):
+        if marked not in known:
+            near = difflib.get_close_matches(marked, known, n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else f" (its transitions: {', '.join(known) or 'none'})"
+            problems.append(
+                f"{source.at(('states', name, 'untestable', marked))}: {source.path.stem}.{name}: untestable:"
+                f" {marked!r} is not a transition of this state{hint}"
+            )
+    return problems
 
 
 @dataclass
@@ -338,7 +377,7 @@ def model_at(root: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel]:
 
 # --- Pydantic's errors as problems of a file -----------------------------------------------------------------------
 
-CUSTOM_ERRORS = frozenset({"quote", "reserved_key", "target", "reprompts", "dial", "state", "state_kind"})
+CUSTOM_ERRORS = frozenset({"quote", "reserved_key", "target", "reprompts", "dial", "state", "state_kind", "untestable"})
 
 
 def written(loc: tuple[Any, ...]) -> list[Any]:
@@ -372,7 +411,9 @@ def describe(error: dict, source: Source, root: type[BaseModel]) -> str:
         else:
             why = f"{last!r} is required" + (f" in {inside}" if inside else "")
     elif kind in CUSTOM_ERRORS:
-        why = (f"{dotted(parts)}: " if parts and kind in ("target", "reprompts", "dial") else "") + error["msg"]
+        why = (f"{dotted(parts)}: " if parts and kind in ("target", "reprompts", "dial", "untestable") else "") + error[
+            "msg"
+        ]
     else:
         message = error["msg"][0].lower() + error["msg"][1:]
         what = f"{dotted(parts)}: " if parts else ""
@@ -423,6 +464,7 @@ def validate_flow(source: Source) -> tuple[Flow, list[str]]:
         problems += state_problems
         if state is not None:
             flow.states[name] = state
+            problems += untestable_problems(source, name, state)
     return flow, problems
 
 

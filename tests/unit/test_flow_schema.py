@@ -195,7 +195,8 @@ def test_a_key_a_kind_of_state_does_not_take_is_refused(flows):
     )
     assert problems(flows) == [
         f"{flows / 'completion.yaml'}:{line_of(flows, 'completion.yaml', 'max_attempts: goodbye')}:"
-        " completion.completed: unknown key 'max_attempts' for a say state (known: next, params, requires, say, title)"
+        " completion.completed: unknown key 'max_attempts' for a say state"
+        " (known: next, params, requires, say, title, untestable)"
     ]
 
 
