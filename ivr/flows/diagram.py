@@ -9,6 +9,10 @@ Numbers may be laid on a drawing (`Counts`): calls through each state, calls alo
 a state (drop-offs, marked in red). An arrow is named by its state and where it leads: `(state, to)`, `to` being a
 state (flow.state) or `transfer_to(reason)`. Counted arrows the flows do not declare (the 0 key, an agent's
 transfer, a call too long) are drawn dotted, so no counted call goes missing from the drawing.
+
+What replayed scenarios never exercised may be marked instead (`Untried`, from `replay --coverage`): an arrow of a
+transition never tried dashed in red, labelled "untried" (grey, "untestable", when the flow marks it untestable),
+a question asked again on a miss as a loop on its state, and a state never reached with a red dashed border.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ SHAPES = {
     "end": ("box", "#eeeeee"),
 }
 REGULAR, MISS, UNDECLARED = "regular", "miss", "undeclared"
+UNTRIED, UNTESTABLE = "untried", "untestable"
+UNTRIED_RED, UNTESTABLE_GREY = "#d93025", "#80868b"
 
 
 class DotMissing(Exception):
@@ -60,6 +66,15 @@ class Counts:
     states: Mapping[str, int] = field(default_factory=dict)
     arrows: Mapping[ArrowKey, int] = field(default_factory=dict)
     drops: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Untried:
+    """What replayed calls never exercised, to mark on a drawing: transitions by id (flow.state:name, see
+    ivr/flows/transitions.py) and states (flow.state)."""
+
+    transitions: frozenset[str] = frozenset()
+    states: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -116,31 +131,37 @@ def with_slots(label: str, target: Target) -> str:
     return f"{label} ({', '.join(f'{slot}={value}' for slot, value in target.set.items())})"
 
 
-def declared_arrows(state: State) -> list[tuple[str, Target, str]]:
-    """Return every way out of a state, in the order declared: (label, target, style)."""
-    found: list[tuple[str, Target, str]] = []
-    found += [(with_slots(key, target), target, REGULAR) for key, target in state.keys.items()]
+def declared_arrows(state: State) -> list[tuple[str, Target, str, str]]:
+    """Return every way out of a state, in the order declared: (label, target, style, the transition's name)."""
+    found: list[tuple[str, Target, str, str]] = []
+    found += [(with_slots(key, target), target, REGULAR, f"keys.{key}") for key, target in state.keys.items()]
     if state.more_languages is not None:
-        found.append((with_slots(MORE_LANGUAGES_LABEL, state.more_languages), state.more_languages, REGULAR))
+        more = state.more_languages
+        found.append((with_slots(MORE_LANGUAGES_LABEL, more), more, REGULAR, "more_languages"))
     if state.next is not None:
-        found.append((with_slots("valid" if state.expect else "", state.next), state.next, REGULAR))
-    found += [(with_slots(outcome, target), target, REGULAR) for outcome, target in state.outcomes.items()]
+        found.append((with_slots("valid" if state.expect else "", state.next), state.next, REGULAR, "next"))
+    found += [
+        (with_slots(outcome, target), target, REGULAR, f"outcomes.{outcome}")
+        for outcome, target in state.outcomes.items()
+    ]
     for which, target in (("answered", state.answered), ("unanswered", state.unanswered)):
         if target is not None:
-            found.append((which, target, REGULAR))
+            found.append((which, target, REGULAR, which))
     for which, miss in state.misses.items():
         if miss.leave is not None:
-            found.append((with_slots(MISS_LABELS[which], miss.leave), miss.leave, MISS))
+            found.append((with_slots(MISS_LABELS[which], miss.leave), miss.leave, MISS, which))
     if state.max_attempts is not None:
-        found.append((with_slots(MISS_LABELS["max_attempts"], state.max_attempts), state.max_attempts, MISS))
+        attempts = state.max_attempts
+        found.append((with_slots(MISS_LABELS["max_attempts"], attempts), attempts, MISS, "max_attempts"))
     return found
 
 
 class FlowGraph:
     """The nodes and arrows of one flow's drawing, then its DOT text."""
 
-    def __init__(self, book: FlowBook, flow: str, counts: Counts | None):
+    def __init__(self, book: FlowBook, flow: str, counts: Counts | None, untried: Untried | None = None):
         self.book, self.flow, self.counts = book, flow, counts or Counts()
+        self.untried = untried
         self.states = [state for state in book.states.values() if state.flow == flow]
         self.nodes: dict[str, str] = {}  # node id -> its DOT attributes
         self.arrows: list[Arrow] = []
@@ -181,7 +202,16 @@ class FlowGraph:
             extra = ', color="#c5221f", penwidth=3'
         if kind_of(state) == "end":
             extra += ", peripheries=2"
+        if self.untried is not None and state.name in self.untried.states:
+            lines.append(f'<FONT COLOR="{UNTRIED_RED}"><B>never reached</B></FONT>')
+            style, extra = f"{style},dashed", f'{extra}, color="{UNTRIED_RED}", penwidth=2'
         return f'shape={shape}, style="{style}", fillcolor="{fill}"{extra}, label=<{"<BR/>".join(lines)}>'
+
+    def style_of(self, state: State, name: str, style: str) -> str:
+        """Return how a transition's arrow is drawn: as declared, or marked when it was never exercised."""
+        if self.untried is None or f"{state.name}:{name}" not in self.untried.transitions:
+            return style
+        return UNTESTABLE if name in state.untestable else UNTRIED
 
     def add_arrow(self, tail: str, key: ArrowKey, style: str, label: str, head: str | None = None) -> None:
         """Add a way along an arrow: to the arrow between the same nodes in the same style, else as a new one."""
@@ -205,15 +235,21 @@ class FlowGraph:
         for other in self.book.states.values():
             if other.flow == self.flow:
                 continue
-            for label, target, style in declared_arrows(other):
+            for label, target, style, name in declared_arrows(other):
                 if target.transfer is None and target.state.split(".", 1)[0] == self.flow:
+                    style = self.style_of(other, name, style)
                     self.add_arrow(
                         self.from_node(other.name), (other.name, target.state), style, label, head=target.state
                     )
         for state in self.states:
-            for label, target, style in declared_arrows(state):
+            for label, target, style, name in declared_arrows(state):
                 to = transfer_to(target.transfer) if target.transfer is not None else target.state
-                self.add_arrow(state.name, (state.name, to), style, label)
+                self.add_arrow(state.name, (state.name, to), self.style_of(state, name, style), label)
+            # A question asked again on a miss draws no arrow, unless it was never exercised.
+            for which, miss in state.misses.items():
+                style = self.style_of(state, which, MISS)
+                if miss.leave is None and style != MISS:
+                    self.add_arrow(state.name, (state.name, state.name), style, f"{MISS_LABELS[which]}: asked again")
         # Counted arrows no declaration draws: out of this flow's states, or into them from another flow's.
         drawn = {arrow.key for arrow in self.arrows}
         for key, count in sorted(self.counts.arrows.items()):
@@ -240,6 +276,10 @@ class FlowGraph:
         elif arrow.style == UNDECLARED:
             attributes += ["style=dotted", 'color="#5f6368"']
             labels.append("outside the declared arrows")
+        elif arrow.style in (UNTRIED, UNTESTABLE):
+            colour = UNTRIED_RED if arrow.style == UNTRIED else UNTESTABLE_GREY
+            attributes += ["style=dashed", f'color="{colour}"', f'fontcolor="{colour}"', "penwidth=2"]
+            labels.append(arrow.style)
         count = self.counts.arrows.get(arrow.key)
         if count is not None and not any(other.key == arrow.key for other in self.arrows[: self.arrows.index(arrow)]):
             labels.append(calls(count))
@@ -260,6 +300,10 @@ class FlowGraph:
             caption += "\nat every question * repeats and 0 goes to the advisors (caller_request)"
         if any(arrow.style == UNDECLARED for arrow in self.arrows):
             caption += "\ndotted: calls that went outside the declared arrows (0, an agent, a call too long)"
+        if self.untried is not None:
+            caption += (
+                "\nred dashed: never exercised by the scenarios replayed · grey dashed: untestable, not exercised"
+            )
         lines = [
             f"digraph {quote(self.flow)} {{",
             f'  graph [rankdir=TB, fontname="DejaVu Sans", fontsize=12, labelloc=t, label={quote(caption)}];',
@@ -275,11 +319,11 @@ class FlowGraph:
         return "\n".join(lines) + "\n"
 
 
-def flow_dot(book: FlowBook, flow: str, counts: Counts | None = None) -> str:
-    """Return one flow's drawing as DOT text, with the numbers of `counts` when given."""
+def flow_dot(book: FlowBook, flow: str, counts: Counts | None = None, untried: Untried | None = None) -> str:
+    """Return one flow's drawing as DOT text, with the numbers of `counts` and the marks of `untried` when given."""
     if flow not in flow_names(book):
         raise KeyError(f"no flow {flow!r} in the book")
-    return FlowGraph(book, flow, counts).build().dot()
+    return FlowGraph(book, flow, counts, untried).build().dot()
 
 
 def dot_program() -> str:
@@ -304,13 +348,15 @@ def render_svg(dot: str) -> bytes:
     return done.stdout
 
 
-def write_diagrams(book: FlowBook, out: Path, counts: Counts | None = None) -> list[Path]:
+def write_diagrams(
+    book: FlowBook, out: Path, counts: Counts | None = None, untried: Untried | None = None
+) -> list[Path]:
     """Write out/<flow>.svg for every flow of the book; return the files written."""
     dot_program()
     out.mkdir(parents=True, exist_ok=True)
     written = []
     for flow in flow_names(book):
         path = out / f"{flow}.svg"
-        path.write_bytes(render_svg(flow_dot(book, flow, counts)))
+        path.write_bytes(render_svg(flow_dot(book, flow, counts, untried)))
         written.append(path)
     return written
