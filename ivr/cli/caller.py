@@ -9,10 +9,11 @@ import time
 from pathlib import Path
 
 import click
-import requests
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ivr.audio.library import AudioLibrary
+from ivr.cli.caller_sms import SmsWatch
 from ivr.simulator.caller import (
     DEFAULT_FROM,
     DEFAULT_TO,
@@ -20,66 +21,22 @@ from ivr.simulator.caller import (
     CallLoopError,
     SimulatedCaller,
     Turn,
+    Utterance,
     WebhookError,
 )
+from ivr.simulator.export import ExportError, export_call
 from ivr.simulator.listening import ListeningError, write_call_audio
+from ivr.simulator.played import play_lookup
+from ivr.simulator.recognise import Recogniser
 from ivr.simulator.stand_in_call import CallHungUp, CallUpdate, StandInCall
 from ivr.speech.catalog import Catalog
+from ivr.web.extension import EXTENSION_KEY, current_runtime
 
 GATHER_HELP = "keys (0-9 * #), empty line = wait, h = hang up"
 DIAL_HELP = "a = the advisor answers, n = no answer, h = hang up"
 QUEUE_HELP = "h = hang up"
 ADVISOR_HELP = "with the advisor until an agent transfers the call: e = the advisor hangs up, h = hang up"
 TRANSFER_POLL = 0.25  # seconds between two looks at the stand-in for an agent's transfer
-
-
-class SmsWatch:
-    """Show the SMS a Twilio API stand-in accepts for one number, as they arrive, from a thread."""
-
-    def __init__(self, sms_url: str | None, to: str | None, interval: float = 0.5):
-        self.url = sms_url.rstrip("/") + "/_standin/messages.json" if sms_url else None
-        self.to, self.interval = to, interval
-        self.shown = 0
-        self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.seen = {message.get("sid") for message in self._fetch()}
-
-    def start(self) -> None:
-        """Poll the stand-in in a daemon thread, printing each new SMS, even while the console waits."""
-        if self.url and self._thread is None:
-            self._thread = threading.Thread(target=self._poll, name="sms-watch", daemon=True)
-            self._thread.start()
-
-    def stop(self) -> None:
-        """Stop polling after one last look."""
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join()
-        self.show_new()
-
-    def show_new(self) -> None:
-        """Print the messages not shown yet."""
-        with self._lock:
-            fresh = [message for message in self._fetch() if message.get("sid") not in self.seen]
-            self.seen.update(message.get("sid") for message in fresh)
-            for message in fresh:
-                click.echo(f"\n  SMS to {message.get('to')}: {message.get('body')}")
-            self.shown += len(fresh)
-
-    def _poll(self) -> None:
-        while not self._stopping.wait(self.interval):
-            self.show_new()
-
-    def _fetch(self) -> list[dict]:
-        if not self.url:
-            return []
-        try:
-            answer = requests.get(self.url, params={"to": self.to} if self.to else {}, timeout=2).json()
-        except (requests.RequestException, ValueError):
-            return []  # the stand-in is optional: a console call goes on without it
-        messages = answer.get("messages", []) if isinstance(answer, dict) else answer
-        return [message for message in messages if isinstance(message, dict)] if isinstance(messages, list) else []
 
 
 @click.command("call")
@@ -93,11 +50,28 @@ class SmsWatch:
     "sms_url",
     help="Base URL of a Twilio API stand-in: show the SMS it receives, tell it of the call, follow agents' transfers.",
 )
-@click.option("--sms-to", help="Number whose SMS to show (default: every SMS sent during the call).")
+@click.option(
+    "--sms-to",
+    multiple=True,
+    help="Show the SMS to this number too (besides the calling number and a mobile typed during the call).",
+)
+@click.option(
+    "--all-sms",
+    is_flag=True,
+    help="Show every SMS the stand-in receives during the call, other callers' too (they carry their passwords).",
+)
 @click.option(
     "--audio",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write what the caller heard to this WAV file when the call ends.",
+)
+@click.option(
+    "--record",
+    "scenario",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the call, when it ends, as a scenario that `replay FILE` plays again: the keys typed and the"
+    " prompts heard, step by step (from the audit trail of this command's DATABASE_URL). The CIN, birth date"
+    " and mobile typed are not written: the scenario types a test person's, and calls from a test number.",
 )
 @with_appcontext
 def call(
@@ -106,18 +80,29 @@ def call(
     base_url: str | None,
     auth_token: str | None,
     sms_url: str | None,
-    sms_to: str | None,
+    sms_to: tuple[str, ...],
+    all_sms: bool,
     audio: Path | None,
+    scenario: Path | None,
 ) -> None:
-    """Place a simulated call and play it from the keyboard."""
+    """Place a simulated call and play it from the keyboard.
+
+    What the caller hears is printed: each <Say> as said, each <Play> beside the prompt recognised in its
+    audio. With a Twilio API stand-in (--twilio-url), the caller's own SMS are shown as they arrive: those to
+    the calling number or to a mobile typed during the call (--sms-to adds numbers, --all-sms shows every SMS).
+    """
     token: str = auth_token or current_app.config["TWILIO_AUTH_TOKEN"]
+    runtime = current_app.extensions.get(EXTENSION_KEY)  # None in a voice app not built by ivr's factory
+    catalog = runtime.catalog if runtime else None
     if base_url:
         caller = SimulatedCaller.over_http(base_url, auth_token=token, from_number=from_number, to_number=to_number)
+        transcript = Transcript(catalog)
     else:
         # The app itself rather than the proxy bound to this context (Flask types current_app as a Flask).
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         caller = SimulatedCaller.in_process(app, auth_token=token, from_number=from_number, to_number=to_number)
-    sms = SmsWatch(sms_url, sms_to)
+        transcript = Transcript(catalog, runtime.extras.get("audio") if runtime else None)
+    sms = SmsWatch(sms_url, (from_number, *sms_to), all_sms)
     click.echo(f"Calling {to_number} from {from_number} ({caller.call_sid})")
     placed = StandInCall.place(sms_url, caller) if sms_url else None
     following = Following(caller, placed) if placed else None
@@ -125,13 +110,15 @@ def call(
         click.echo(f"-- the Twilio stand-in knows the call: an agent's transfer is followed ({sms_url})")
     sms.start()
     try:
-        show(caller.dial(), sms)
+        show(caller.dial(), sms, transcript)
         while not caller.ended:
-            show(following.act() if following else act(caller), sms)
+            turn = following.act() if following else act(caller)
+            sms.follow(turn)
+            show(turn, sms, transcript)
         linger(sms)
     except (WebhookError, CallLoopError) as error:
         if caller.turn is not None:
-            show(caller.turn, sms)
+            show(caller.turn, sms, transcript)
         click.echo(f"!! An application error has occurred: {error}")
         raise SystemExit(1) from None
     finally:
@@ -140,6 +127,8 @@ def call(
         sms.stop()
         if audio:
             record(caller, audio)
+        if scenario:
+            record_scenario(caller, scenario, base_url)
 
 
 def record(caller: SimulatedCaller, path: Path) -> None:
@@ -150,6 +139,46 @@ def record(caller: SimulatedCaller, path: Path) -> None:
         click.echo(f"!! No audio written: {error}")
         raise SystemExit(1) from None
     click.echo(f"-- what the caller heard: {path} ({seconds:.1f} s)")
+
+
+def record_scenario(caller: SimulatedCaller, path: Path, base_url: str | None) -> None:
+    """Write the call, from the audit trail, as a scenario to replay; say where, or why not."""
+    try:
+        text = export_call(current_runtime(), caller.call_sid)
+    except ExportError as error:
+        elsewhere = (
+            f" (the server at {base_url} must keep its calls in this command's DATABASE_URL)" if base_url else ""
+        )
+        click.echo(f"!! No scenario written: {error}{elsewhere}")
+        raise SystemExit(1) from None
+    path.write_text(text, encoding="utf-8")
+    click.echo(f"-- the call as a scenario: {path}; replay it with: flask --app app replay {path}")
+
+
+class Transcript:
+    """Say what the caller hears: each <Say> as said, each <Play> beside the prompt text recognised in its audio
+    (its values left as {placeholders}), or why it is not recognised."""
+
+    def __init__(self, catalog: Catalog | None = None, library: AudioLibrary | None = None):
+        self.catalog, self.library = catalog, library
+        self._recogniser: Recogniser | None = None
+
+    def line(self, utterance: Utterance) -> str:
+        """Return one utterance as the console prints it."""
+        if utterance.url is None:
+            return str(utterance)
+        if self._recogniser is None:  # built at the first <Play>: a call in say mode never needs it
+            catalog = self.catalog or Catalog.load()
+            self._recogniser = Recogniser(catalog, play_lookup(catalog, self.library))
+        heard = self._recogniser.play(utterance.url)
+        if heard.key is not None:
+            return f"{utterance} -> [{heard.language}] {heard.text}"
+        why = (
+            "no prompt of the catalog is made of these pieces"
+            if self._recogniser.play_key
+            else "this machine cannot name the audio's pieces (no espeak-ng)"
+        )
+        return f"{utterance} -> (not recognised: {why})"
 
 
 def act(caller: SimulatedCaller) -> Turn:
@@ -268,10 +297,10 @@ def linger(sms: SmsWatch, seconds: float = 3.0) -> None:
         time.sleep(0.25)
 
 
-def show(turn: Turn, sms: SmsWatch) -> None:
+def show(turn: Turn, sms: SmsWatch, transcript: Transcript) -> None:
     """Print what the caller heard in a turn, the new SMS and how the call stands."""
     for utterance in turn.heard:
-        click.echo(f"  {utterance}")
+        click.echo(f"  {transcript.line(utterance)}")
     sms.show_new()
     if turn.dial:
         click.echo(f"  ... dialling {turn.dial.number}")

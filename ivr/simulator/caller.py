@@ -76,6 +76,7 @@ class Turn:
 
     action: str
     heard: list[Utterance] = field(default_factory=list)
+    keys: str = ""  # the keys pressed that began the turn
     urls: list[str] = field(default_factory=list)
     gather: Gather | None = None
     dial: Dial | None = None
@@ -157,7 +158,9 @@ class SimulatedCaller:
         digits, finished_on_key = _collect(gather, keys)
         if finished_on_key is None and len(digits) != gather.num_digits:
             self._simulated_seconds += gather.timeout
-        return self._take(f"press {keys}", lambda turn: self._gathered(turn, gather, digits, finished_on_key))
+        return self._take(
+            f"press {keys}", lambda turn: self._gathered(turn, gather, digits, finished_on_key), keys=keys
+        )
 
     def wait(self) -> Turn:
         """Press nothing until the pending <Gather> times out."""
@@ -240,9 +243,9 @@ class SimulatedCaller:
 
     # How Twilio plays the call.
 
-    def _take(self, action: str, step: Callable[[Turn], None]) -> Turn:
+    def _take(self, action: str, step: Callable[[Turn], None], keys: str = "") -> Turn:
         previous = self.turn
-        turn = Turn(action, xml=previous.xml, status=previous.status) if previous else Turn(action)
+        turn = Turn(action, keys=keys, xml=previous.xml, status=previous.status) if previous else Turn(action)
         self.turns.append(turn)
         self._redirects = 0
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import wave
 from array import array
@@ -14,6 +15,8 @@ from sqlalchemy import select
 
 from ivr.store.models import Registration
 from tests.conftest import AUTH_TOKEN
+
+from .servers import PROJECT_DIR
 
 KEYS_PROMPT = r"\[keys \(0-9 \* #\), empty line = wait, h = hang up\]"
 
@@ -125,3 +128,65 @@ def test_audio_writes_what_the_caller_heard_as_one_telephone_wav(app, tmp_path):
     assert seconds > 5
     samples = array("h", path.read_bytes()[44:])
     assert max(abs(sample) for sample in samples) > 1000  # speech, not silence
+
+
+def registration_keys(person) -> str:
+    """Return a whole registration typed at the console, then h: French, complete, identity, category, mobile."""
+    return "\n".join(["2", "1", person.cin_digits + "#", person.birth, "1", "1", "h"]) + "\n"
+
+
+def test_a_call_played_from_the_console_and_recorded_replays_as_a_passing_scenario(app, people, tmp_path):
+    amina, path = people["amina"], tmp_path / "recorded.yaml"
+    runner = app.test_cli_runner()
+
+    played = runner.invoke(args=["call", "--from", amina.mobile, "--record", str(path)], input=registration_keys(amina))
+
+    assert played.exit_code == 0, played.output
+    assert f"-- the call as a scenario: {path}; replay it with: flask --app app replay {path}" in played.output
+    recorded = path.read_text(encoding="utf-8")
+    assert 'press: "{cin_digits}#"' in recorded and 'press: "{birth_date}"' in recorded  # a test person's
+    for secret in (amina.cin_digits, amina.birth, amina.mobile):
+        assert secret not in recorded
+    replayed = runner.invoke(args=["replay", str(path)])
+    assert replayed.exit_code == 0, replayed.output
+    assert "1 passed, 0 failed, 0 skipped" in replayed.output
+
+
+def test_a_call_to_a_running_server_is_recorded_and_another_numbers_sms_is_never_printed(
+    app, served_app, twilio_api, people, tmp_path
+):
+    # The default calling number is not Amina's mobile: the SMS her registration sends is not this caller's.
+    path = tmp_path / "recorded.yaml"
+    runner = app.test_cli_runner()
+
+    played = runner.invoke(
+        args=["call", "--url", served_app, "--twilio-url", twilio_api.base_url, "--record", str(path)],
+        input=registration_keys(people["amina"]),
+    )
+
+    assert played.exit_code == 0, played.output
+    assert "Votre immatriculation à l'assurance maladie obligatoire est finalisée." in played.output
+    assert people["amina"].mobile not in played.output and "Mot de passe" not in played.output
+    replayed = runner.invoke(args=["replay", str(path)])
+    assert replayed.exit_code == 0, replayed.output
+
+
+def test_a_call_the_server_keeps_in_another_database_is_not_recorded_and_says_why(served_app, tmp_path):
+    path = tmp_path / "recorded.yaml"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'elsewhere.sqlite3'}", "IVR_SECRET_KEY": "e" * 64}
+    command = ["call", "--url", served_app, "--auth-token", AUTH_TOKEN, "--record", str(path)]
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "app", *command],
+        input="h\n",
+        env=env,
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert f"in the audit trail (the server at {served_app} must keep its calls in this command's DATABASE_URL)" in (
+        result.stdout
+    )
+    assert not path.exists()

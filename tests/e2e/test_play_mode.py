@@ -1,5 +1,7 @@
 """Whole calls in play mode: every prompt is a <Play> of rendered audio that the app serves."""
 
+import re
+
 import pytest
 
 from ivr.factory import create_app
@@ -111,3 +113,20 @@ def test_twilio_asking_again_for_audio_it_has_cached_gets_not_modified(app, phon
     first = app.test_client().get(url)
     again = app.test_client().get(url, headers={"If-None-Match": first.headers["ETag"]})
     assert first.status_code == 200 and again.status_code == 304
+
+
+@needs_engine
+def test_the_console_caller_prints_beside_each_played_url_the_prompt_recognised_without_its_values(app, people):
+    rendered_catalog(app)
+    amina = people["amina"]
+    keys = ["2", "1", amina.cin_digits + "#", amina.birth, "1", "1", "h"]
+
+    result = app.test_cli_runner().invoke(args=["call"], input="\n".join(keys) + "\n")
+
+    assert result.exit_code == 0, result.output
+    played = [line.strip() for line in result.output.splitlines() if "[play] " in line]
+    assert len(played) >= 8
+    assert all(re.search(r"\[play\] http://\S+/audio/\S+\.wav -> \[(fr|ar)\] ", line) for line in played), played
+    assert any(line.endswith("-> [fr] Pour continuer en français, tapez 2.") for line in played)
+    # The registration number is heard as its placeholder: the values are not in the recognised text.
+    assert any("Votre numéro d'immatriculation est : {number}." in line for line in played)

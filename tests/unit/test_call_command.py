@@ -1,5 +1,6 @@
 """`flask call` plays a simulated call from the console: what is heard is printed, keys are typed."""
 
+import shutil
 import threading
 
 import pytest
@@ -8,10 +9,13 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 from werkzeug.serving import make_server
 
-from ivr.cli.caller import call
+from ivr.cli import caller as console
+from ivr.cli.caller import Transcript, call
+from ivr.simulator.caller import Utterance
 
 TOKEN = "console-test-token"
 CALLER = "+212612345678"
+STRANGER = "+212699999999"  # another caller, whose SMS carries their password
 
 
 def fake_voice_app(outbox: list[dict]) -> Flask:
@@ -43,10 +47,25 @@ def fake_voice_app(outbox: list[dict]) -> Flask:
         if digits == "2":
             outbox.append({"sid": f"SM{len(outbox)}", "to": CALLER, "body": "Immatriculation: 123456789"})
             response.say("Vos identifiants vous ont été envoyés.", language="fr-FR")
+        elif digits == "4":  # meanwhile, another caller's credentials go out
+            outbox.append({"sid": f"SM{len(outbox)}", "to": STRANGER, "body": "Mot de passe: secret-of-another"})
+            response.say("Un autre appel.", language="fr-FR")
+        elif digits == "5":
+            gather = Gather(action="/mobile", finish_on_key="#")
+            gather.say("Tapez votre mobile.", language="fr-FR")
+            response.append(gather)
         elif digits == "0":
             response.append(Dial("+212520194040", action="/advisor-done"))
         elif digits == "9":
             return "boom", 500
+        return str(response)
+
+    @app.post("/mobile")
+    def mobile():
+        to = "+212" + request.form["Digits"][1:]
+        outbox.append({"sid": f"SM{len(outbox)}", "to": to, "body": "Immatriculation: 987654321"})
+        response = VoiceResponse()
+        response.say("Envoyé à votre mobile.", language="fr-FR")
         return str(response)
 
     @app.post("/advisor-done")
@@ -199,3 +218,59 @@ def test_url_calls_a_running_server(runner, app):
     assert "Calling +212520447100 from +212700000002" in result.output
     assert "[fr-FR] Vos identifiants vous ont été envoyés." in result.output
     assert app.config["STATUS"] == ["completed"]
+
+
+@pytest.fixture
+def sms_url(outbox):
+    url, stop = serve(fake_sms_stand_in(outbox, wrapped=True))
+    yield url
+    stop()
+
+
+def test_another_callers_sms_is_not_shown_only_counted(runner, sms_url):
+    result = runner.invoke(call, ["--sms-url", sms_url], input="4\n")
+
+    assert "secret-of-another" not in result.output
+    assert STRANGER not in result.output
+    assert "-- 1 SMS to other numbers than this caller's during the call, not shown" in result.output
+
+
+def test_all_sms_shows_every_sms_of_the_call(runner, sms_url):
+    result = runner.invoke(call, ["--sms-url", sms_url, "--all-sms"], input="4\n")
+
+    assert f"SMS to {STRANGER}: Mot de passe: secret-of-another" in result.output
+    assert "an SMS from before the call" not in result.output
+    assert "not shown" not in result.output
+
+
+def test_sms_to_shows_another_numbers_sms_too(runner, sms_url):
+    result = runner.invoke(call, ["--sms-url", sms_url, "--sms-to", STRANGER], input="4\n")
+
+    assert f"SMS to {STRANGER}: Mot de passe: secret-of-another" in result.output
+
+
+def test_the_sms_to_a_mobile_the_caller_typed_is_theirs(runner, sms_url):
+    result = runner.invoke(call, ["--sms-url", sms_url], input="5\n0698765432#\n")
+
+    assert "SMS to +212698765432: Immatriculation: 987654321" in result.output
+    assert "not shown" not in result.output
+
+
+def test_a_said_prompt_is_printed_as_said():
+    assert Transcript().line(Utterance(text="Tapez 2.", language="fr-FR")) == "[fr-FR] Tapez 2."
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed: no pieces to name")
+def test_a_played_url_of_no_catalog_prompt_says_it_is_not_recognised():
+    url = "http://x/audio/0123456789abcdef.wav"
+    line = Transcript().line(Utterance(url=url))
+
+    assert line == f"[play] {url} -> (not recognised: no prompt of the catalog is made of these pieces)"
+
+
+def test_a_played_url_without_an_engine_to_name_pieces_says_why_it_is_not_recognised(monkeypatch):
+    monkeypatch.setattr(console, "play_lookup", lambda catalog, library: None)
+
+    line = Transcript().line(Utterance(url="http://x/audio/0123456789abcdef.wav"))
+
+    assert line.endswith("-> (not recognised: this machine cannot name the audio's pieces (no espeak-ng))")
