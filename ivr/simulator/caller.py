@@ -245,7 +245,9 @@ class SimulatedCaller:
 
     def _take(self, action: str, step: Callable[[Turn], None], keys: str = "") -> Turn:
         previous = self.turn
-        turn = Turn(action, keys=keys, xml=previous.xml, status=previous.status) if previous else Turn(action)
+        turn = (
+            Turn(action, keys=keys, xml=previous.xml, status=previous.status) if previous else Turn(action, keys=keys)
+        )
         self.turns.append(turn)
         self._redirects = 0
         try:
