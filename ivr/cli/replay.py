@@ -12,8 +12,10 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
+from ivr.cli import coverage as flow_coverage
 from ivr.cli.caller import record
 from ivr.settings import DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN
+from ivr.simulator.coverage import Recorder
 from ivr.simulator.results import FAILED, PASSED, SKIPPED, ScenarioResult, summary, write_junit
 from ivr.simulator.runs import load_callers, play_in_sandbox, play_remote
 from ivr.simulator.scenario import Scenario, ScenarioError, load
@@ -55,6 +57,17 @@ FAIL_FAST_SKIP = "not run: an earlier scenario failed (--fail-fast)"
 )
 @click.option("--quiet", is_flag=True, help="Print only each scenario's result, not its transcript.")
 @click.option(
+    "--coverage",
+    is_flag=True,
+    help="Then say which states and transitions of the flows the calls exercised, and which never (from their audit"
+    " trail: against --url, this app's DATABASE_URL must be the server's).",
+)
+@click.option(
+    "--coverage-svg",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --coverage: also draw every flow as DIR/<flow>.svg, what was never exercised marked in red.",
+)
+@click.option(
     "--audio",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write what the caller heard to this WAV file (with several files: one WAV each, named after the scenario).",
@@ -71,6 +84,8 @@ def replay(
     concurrency: int,
     first_person: int,
     quiet: bool,
+    coverage: bool,
+    coverage_svg: Path | None,
     audio: Path | None,
 ) -> None:
     """Replay scenarios, check each, and end with `N passed, N failed, N skipped`.
@@ -84,6 +99,8 @@ def replay(
         raise click.UsageError("--audio records one call: it does not go with --callers")
     if callers and (junit_file or fail_fast):
         raise click.UsageError("--junit and --fail-fast report scenarios one by one: they do not go with --callers")
+    if callers and (coverage or coverage_svg):
+        raise click.UsageError("--coverage reads the calls of scenarios replayed one by one: not with --callers")
     with _quiet_logs("ivr", "alembic"):
         catalog = current_runtime().catalog
         scenarios = _load_all(files, catalog)
@@ -95,7 +112,9 @@ def replay(
         if callers:
             _load(scenarios, target, callers, concurrency, first_person)
         else:
-            _replay(scenarios, target, first_person, _Output(quiet, audio, fail_fast, junit_file))
+            recorder = Recorder(current_runtime().flows, current_runtime()) if coverage or coverage_svg else None
+            output = _Output(quiet, audio, fail_fast, junit_file, recorder, coverage_svg)
+            _replay(scenarios, target, first_person, output)
 
 
 def _load_all(files: tuple[Path, ...], catalog: Catalog) -> list[Scenario]:
@@ -142,6 +161,8 @@ class _Output:
     audio: Path | None
     fail_fast: bool
     junit_file: Path | None
+    coverage: Recorder | None = None  # reads each call's audit trail (--coverage)
+    coverage_svg: Path | None = None
 
 
 def _replay(scenarios: list[Scenario], target: RemoteTarget | None, first_person: int, output: _Output) -> None:
@@ -150,7 +171,7 @@ def _replay(scenarios: list[Scenario], target: RemoteTarget | None, first_person
         for index, scenario in enumerate(scenarios):
             click.echo(f"== {scenario.path}: {scenario.name}")
             audio = _audio_path(output.audio, scenario, len(scenarios) > 1)
-            result = _play_one(scenario, target, stand_in, first_person, output.quiet, audio)
+            result = _play_one(scenario, target, stand_in, first_person, output.quiet, audio, output.coverage)
             results.append(result)
             if result.status == FAILED:
                 click.echo(f"!! FAILED {result.reason}", err=True)
@@ -171,6 +192,8 @@ def _replay(scenarios: list[Scenario], target: RemoteTarget | None, first_person
     if output.junit_file:
         write_junit(results, output.junit_file)
         click.echo(f"JUnit XML: {output.junit_file}")
+    if output.coverage is not None:
+        flow_coverage.report(output.coverage, click.echo, output.coverage_svg)
     click.echo(summary(results))
     if failures:
         raise SystemExit(EXIT_FAILED)
@@ -183,6 +206,7 @@ def _play_one(
     first_person: int,
     quiet: bool,
     audio: Path | None,
+    coverage: Recorder | None = None,
 ) -> ScenarioResult:
     """Play one scenario (or skip it against a server that cannot be put in its state) and say how it went."""
     if target is not None and scenario.needs_sandbox:
@@ -196,6 +220,7 @@ def _play_one(
             click.echo(line)
 
     after = (lambda caller: record(caller, audio)) if audio else None
+    after = coverage.chain(after) if coverage is not None else after
     started = time.perf_counter()
     try:
         outcome = (
