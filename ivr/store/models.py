@@ -46,7 +46,7 @@ class Registration(Base):
     pre_registration_id: Mapped[int] = mapped_column(ForeignKey("pre_registrations.id"), unique=True)
     number: Mapped[str] = mapped_column(String(9), unique=True)
     mobile: Mapped[str] = mapped_column(String(20))
-    language: Mapped[str] = mapped_column(String(2))
+    language: Mapped[str] = mapped_column(String(12))
     completed_at: Mapped[datetime]
     completed_by_call: Mapped[str | None] = mapped_column(String(64), index=True)
 
@@ -121,7 +121,7 @@ class CallSession(Base):
     reference: Mapped[str | None] = mapped_column(String(7))  # ivr/callflow/calls.py: derived from the CallSid
     from_number: Mapped[str] = mapped_column(String(NUMBER_LENGTH), index=True)
     to_number: Mapped[str] = mapped_column(String(NUMBER_LENGTH))
-    language: Mapped[str | None] = mapped_column(String(2))
+    language: Mapped[str | None] = mapped_column(String(12))
     flow: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(60))
     seq: Mapped[int] = mapped_column(default=0)
@@ -201,7 +201,7 @@ class CallOutcome(Base):
 
     call_session_id: Mapped[int] = mapped_column(ForeignKey("call_sessions.id"), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(index=True)
-    language: Mapped[str] = mapped_column(String(4))
+    language: Mapped[str] = mapped_column(String(12))
     stage: Mapped[int]  # how many of the funnel's stages the call reached, each with all those before it
     registered: Mapped[bool]  # the call completed a registration
     locked_out: Mapped[bool]
