@@ -10,6 +10,7 @@ commit and finds the session prepared.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from ivr.agents.accounts import AgentError, AgentIdentity, audit, record
 from ivr.agents.context import UnknownCall, in_queue
+from ivr.audio.offered import offered_languages
 from ivr.callflow.calls import AmbiguousReference, NoSuchCall, call_named
 from ivr.callflow.service import RESUME_PATH, RESUME_SLOT, lock_call
 from ivr.flows.loader import FlowBook
@@ -91,12 +93,16 @@ class Transfer:
     url: str
 
 
-def transfer_request(target: object, language: object, cin: object = None) -> TransferRequest:
-    """Check an agent's form or JSON fields and return them as a request; the CIN is marked sensitive."""
+def transfer_request(
+    target: object, language: object, cin: object = None, languages: Sequence[str] = LANGUAGES
+) -> TransferRequest:
+    """Check an agent's form or JSON fields and return them as a request; the CIN is marked sensitive.
+
+    The language is one of those offered to callers (a language the studio alone recorded, once complete)."""
     if not isinstance(target, str) or not target.strip():
         raise BadTransfer("target is required: a flow or flow.state")
-    if not isinstance(language, str) or language.strip() not in LANGUAGES:
-        raise BadTransfer(f"language is required: one of {', '.join(LANGUAGES)}")
+    if not isinstance(language, str) or language.strip() not in languages:
+        raise BadTransfer(f"language is required: one of {', '.join(languages)}")
     if cin is not None and not isinstance(cin, str):
         raise BadTransfer("cin, when given, is the CIN's text")
     cin = cin.strip() if cin else ""
@@ -130,7 +136,7 @@ def transfer_call(
     detail = {"target": str(target)[:100], "language": str(language)[:10], "agent_identified_person": bool(cin)}
     try:
         call_sid = named_call_sid(rt, call_sid)
-        request = transfer_request(target, language, cin)
+        request = transfer_request(target, language, cin, offered_languages(rt))
         webhook_base = redirect_base(rt, request_root)
         with rt.store.transaction() as db:
             done = _transfer(rt, db, agent, call_sid, request, webhook_base)

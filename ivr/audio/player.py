@@ -21,7 +21,8 @@ AUDIO_PATH = "/audio"
 class Player:
     """Turn one step's prompts into <Play> URLs, or None where a prompt must be said instead.
 
-    Each piece is played from its studio recording where there is one, else from the synthesis. Missing
+    Each piece is played from its studio recording where there is one, else from the synthesis; a language
+    recorded alone that misses a piece of a prompt plays that prompt in its written language. Missing
     synthesised pieces are rendered on demand, but the whole step waits for them ON_DEMAND_WAIT at most;
     a recorded piece is never waited for.
     """
@@ -38,6 +39,9 @@ class Player:
                 self.catalog, language, key, params, partial(self.library.recorded, self.recordings, language)
             )
             texts = [piece for piece in pieces if isinstance(piece, str)]
+            written = self.catalog.written(language)
+            if texts and written != language:  # a recorded language missing a piece: its written one, whole
+                return self.url(written, key, params)
             if not self.library.ready(language, texts, wait=max(0.0, self.deadline - time.monotonic())):
                 return None
             name = self.library.composition(language, pieces)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
+from ivr.audio.offered import offered_languages
 from ivr.audio.player import player_for
 from ivr.callflow import engine, twiml_writer
 from ivr.callflow.calls import call_reference
@@ -92,7 +93,7 @@ def _start_call(rt: Runtime, call_sid: str, from_number: str, to_number: str, re
         now = rt.now()
         start_flow, start_state = rt.flows.start.split(".", 1)
         # The start's actions use no call id: it is known once the row is inserted with the step's answer.
-        slots = {"languages": language_order(conn, from_number)}
+        slots = {"languages": language_order(conn, from_number, offered_languages(rt))}
         call = CallRow.starting(call_sid, from_number, start_flow, start_state, slots, now)
         ctx = StepContext(rt=rt, conn=conn, call=call, seq=0)
         xml, detail = _answer(ctx, engine.begin(ctx), request_root)
@@ -198,9 +199,7 @@ def languages_of(call: CallRow) -> list[str]:
     return [call.language] if call.language else list((call.slots or {}).get("languages") or LANGUAGES)
 
 
-def language_order(conn: Connection, from_number: str) -> list[str]:
-    """Put a returning caller's last language first."""
-    if from_number == "anonymous":
-        return list(LANGUAGES)
-    last = call_rows.last_language(conn, from_number)
-    return [last, *(lang for lang in LANGUAGES if lang != last)] if last else list(LANGUAGES)
+def language_order(conn: Connection, from_number: str, offered: list[str]) -> list[str]:
+    """Put a returning caller's last language first among those offered."""
+    last = None if from_number == "anonymous" else call_rows.last_language(conn, from_number)
+    return [last, *(lang for lang in offered if lang != last)] if last in offered else list(offered)

@@ -34,8 +34,9 @@ def say_all(
             if url:
                 target.play(url)
                 continue
-            voice = catalog.voices[language]
-            text = prompt_text(catalog, language, prompt.key, prompt.params)
+            written = catalog.written(language)  # a language recorded alone, unplayable here, is said written
+            voice = catalog.voices[written]
+            text = prompt_text(catalog, written, prompt.key, prompt.params)
             target.say(text, language=voice.language, voice=voice.voice)
 
 

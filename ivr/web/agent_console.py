@@ -45,10 +45,10 @@ from ivr.agents import accounts, sessions, transfers
 from ivr.agents.accounts import AgentError
 from ivr.agents.context import advisor_calls, call_context
 from ivr.agents.refusals import TooManyRefusals, authenticate_from
+from ivr.audio.offered import offered_languages
 from ivr.callflow.calls import call_reference
 from ivr.runtime import Runtime
 from ivr.settings import public_base_url
-from ivr.speech.catalog import LANGUAGES as CALLER_LANGUAGES
 from ivr.web import console_locale
 from ivr.web.agent_api import PRIVATE_HEADERS, http_status
 from ivr.web.clients import client_address, request_route
@@ -313,7 +313,7 @@ def show_call(
             agent=g.agent,
             call=call,
             targets=transfers.entry_points(current_runtime().flows),
-            caller_languages=CALLER_LANGUAGES,
+            caller_languages=offered_languages(current_runtime()),
             chosen={"language": call.get("language") or "", **chosen},
             error=error,
         ),
@@ -332,7 +332,7 @@ def transfer(call_sid: str) -> ResponseReturnValue:
     chosen["target"] = transfers_target(chosen["target"].strip())  # a flow's name stands for its first target
     if chosen["target"] not in transfers.entry_points(current_runtime().flows):
         return show_call(call_sid, chosen, _("Choose where to send the call, then confirm."), 400)
-    if chosen["language"] not in CALLER_LANGUAGES:
+    if chosen["language"] not in offered_languages(current_runtime()):
         return show_call(call_sid, chosen, _("Choose the language the caller will hear."), 400)
     if form.get("confirmed") != "yes":
         try:

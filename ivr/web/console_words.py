@@ -94,6 +94,9 @@ def error_words(error: AgentError) -> str:
 def language_name(code: str | None) -> str:
     """Return a caller's language in the agent's words."""
     names = {"fr": _("French"), "ar": _("Arabic")}
+    if code and code not in names:  # a language the studio alone recorded: its name as declared, and its code
+        recorded = current_runtime().catalog.recorded.get(code)
+        return f"{recorded.name} ({code})" if recorded else code
     return names.get(code or "", _("not chosen"))
 
 

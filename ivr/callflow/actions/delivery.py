@@ -26,9 +26,9 @@ def registration(ctx: StepContext) -> Row[Any]:
 @action("request_credentials", outcomes={"queued", "limit_reached"})
 def request_credentials(ctx: StepContext) -> str:
     """Queue one SMS with the number and a new password, to the registration's mobile."""
-    language = ctx.call.language
-    if language is None:  # the flows choose the language before any identity check
+    if ctx.call.language is None:  # the flows choose the language before any identity check
         raise ValueError("no SMS text without the call's language")
+    language = ctx.rt.catalog.written(ctx.call.language)  # a language recorded alone is texted in its written one
     found = registration(ctx)
     key = f"{ctx.call.call_sid}:{ctx.seq}"
     outcome = outbox.request_credentials(ctx.conn, found.id, found.mobile, language, key, ctx.now)
