@@ -44,6 +44,8 @@ DEFAULTS: dict[str, str | int] = {
     # public_base_url. Empty: action URLs stay relative, <Play> URLs are built on the request's own root.
     "PUBLIC_BASE_URL": "",
     "IVR_PROMPT_MODE": "say",
+    # The prompt catalog: prompts/<lang>/*.yaml, and the languages recorded alone (prompts/<lang>/_voice.yaml).
+    "IVR_PROMPTS_DIR": str(PROJECT_DIR / "prompts"),
     # Where `flask prompts render` writes the prompts' audio, and /audio/ serves it from (play mode).
     "IVR_AUDIO_DIR": str(DATA_DIR / "audio"),
     # Key for the digests of CINs and birth dates: the same for every process of one deployment.

@@ -16,13 +16,14 @@ import difflib
 import hashlib
 import os
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ivr.audio import recordings, wav
 from ivr.audio.pieces import NOT_SPOKEN_KEYS, NOT_SPOKEN_PREFIXES, template_pieces
 from ivr.speech.catalog import Catalog
+from ivr.speech.values import VALUE_RECORDINGS
 
 SUFFIXES = (".wav", ".flac", ".mp3")
 MAX_SECONDS = 60.0
@@ -87,7 +88,7 @@ class Report:
 def recordable(catalog: Catalog, language: str) -> dict[str, int | None]:
     """Return a language's spoken keys: None for a prompt recorded whole, else its number of stretches."""
     found: dict[str, int | None] = {}
-    for key, text in catalog.texts[language].items():
+    for key, text in catalog.texts[catalog.written(language)].items():
         if key in NOT_SPOKEN_KEYS or key.startswith(NOT_SPOKEN_PREFIXES):
             continue
         stretches = template_pieces(text)
@@ -95,9 +96,10 @@ def recordable(catalog: Catalog, language: str) -> dict[str, int | None]:
     return found
 
 
-def find_takes(directory: Path, catalog: Catalog) -> list[Take]:
-    """Return every file of a studio folder (hidden ones aside) with what it records or why it cannot."""
-    takes = [classify(directory, path, catalog) for path in studio_files(directory)]
+def find_takes(directory: Path, catalog: Catalog, values: Collection[str] = ()) -> list[Take]:
+    """Return every file of a studio folder (hidden ones aside) with what it records or why it cannot; values
+    are the keys of the values recorded whole (ivr/audio/pieces.py value_keys)."""
+    takes = [classify(directory, path, catalog, frozenset(values)) for path in studio_files(directory)]
     by_recording: dict[tuple[str, str], list[Take]] = {}
     for take in takes:
         if not take.refusal:
@@ -120,7 +122,7 @@ def studio_files(directory: Path) -> Iterator[Path]:
                 yield Path(root) / name
 
 
-def classify(directory: Path, path: Path, catalog: Catalog) -> Take:
+def classify(directory: Path, path: Path, catalog: Catalog, values: frozenset[str] = frozenset()) -> Take:
     """Return what one studio file records, or why it cannot."""
     shown = path.relative_to(directory).as_posix()
     parts = path.relative_to(directory).parts
@@ -131,20 +133,22 @@ def classify(directory: Path, path: Path, catalog: Catalog) -> Take:
     if len(parts) == 1:
         return refused("not in a language folder: put it in <lang>/")
     language = parts[0]
-    if language not in catalog.texts:
-        return refused(f"unknown language {language} (the catalog's: {', '.join(catalog.texts)})")
+    if language not in catalog.texts and language not in catalog.recorded:
+        return refused(f"unknown language {language} (the catalog's: {', '.join([*catalog.texts, *catalog.recorded])})")
     if path.suffix.lower() not in SUFFIXES:
         return refused(f"not a {', '.join(SUFFIXES[:-1])} or {SUFFIXES[-1]} file")
     if len(parts) > 3:
         return refused("too deep: files go in <lang>/<key>.<ext> or <lang>/<key>/<N>.<ext>")
     key = parts[1][: -len(path.suffix)] if len(parts) == 2 else parts[1]
+    if key.startswith(VALUE_RECORDINGS):
+        return value_take(path, shown, language, key, values, len(parts))
     problem = key_problem(catalog, language, key)
     if problem:
         return refused(problem)
     stretches = recordable(catalog, language)[key]
     if len(parts) == 2:
         if stretches is None:
-            if not catalog.texts[language][key].strip():
+            if not catalog.template(language, key).strip():
                 return refused(f"{key} says nothing in {language}: nothing to record")
             return Take(path, shown, language, key)
         if not stretches:
@@ -165,10 +169,21 @@ def key_problem(catalog: Catalog, language: str, key: str) -> str:
         return f"{key} is texted, never spoken: nothing to record"
     if key in NOT_SPOKEN_KEYS:
         return f"{key} is not spoken (a pause in audio): nothing to record"
-    if key in catalog.texts[language]:
+    if key in catalog.texts[catalog.written(language)]:
         return ""
     close = difflib.get_close_matches(key, list(recordable(catalog, language)), n=1, cutoff=0.75)
     return f"unknown key {key}" + (f" (did you mean {close[0]}?)" if close else "")
+
+
+def value_take(path: Path, shown: str, language: str, key: str, values: frozenset[str], depth: int) -> Take:
+    """Return a value recorded whole (a date, a month, a category, the hours), or why it cannot be."""
+    if depth != 2:
+        return Take(path, shown, refusal=f"{key} is a value recorded whole: put it in {language}/{key}{path.suffix}")
+    if key not in values:
+        close = difflib.get_close_matches(key, sorted(values), n=1, cutoff=0.75)
+        hint = f" (did you mean {close[0]}?)" if close else " (`prompts check --verbose` lists the values to record)"
+        return Take(path, shown, refusal=f"unknown value {key}: no prompt says it{hint}")
+    return Take(path, shown, language, key)
 
 
 def stretch_files(key: str, stretches: int, suffix: str) -> str:

@@ -14,11 +14,11 @@ import yaml
 from flask.cli import AppGroup
 
 from ivr.audio.library import AudioLibrary, sweep_leftovers
-from ivr.audio.pieces import coverage, known_values, texts_to_render
+from ivr.audio.pieces import coverage, known_values, missing_recordings, texts_to_render
 from ivr.audio.synthesis import SynthesisError, Synthesizer, unavailable_reason, voice_settings
 from ivr.callflow import catalog_checks
 from ivr.flows.loader import FLOWS_DIR, FlowBook, FlowError
-from ivr.speech.catalog import PROMPTS_DIR, Catalog, CatalogError
+from ivr.speech.catalog import Catalog, CatalogError
 from ivr.web.extension import current_runtime
 
 prompts = AppGroup("prompts", help="Render the prompts as telephone audio; check the prompt catalog.")
@@ -100,8 +100,8 @@ def render_all(todo: list[tuple[str, str]], libraries: list[AudioLibrary]) -> li
 @click.option(
     "--prompts-dir",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=PROMPTS_DIR,
-    help="The catalog to check (default: prompts/).",
+    default=None,
+    help="The catalog to check (default: IVR_PROMPTS_DIR, prompts/).",
 )
 @click.option(
     "--flows-dir",
@@ -116,9 +116,10 @@ def render_all(todo: list[tuple[str, str]], libraries: list[AudioLibrary]) -> li
     help="The audio library whose recordings' coverage to report (default: IVR_AUDIO_DIR, when it exists).",
 )
 @click.option("--verbose", is_flag=True, help="List each language's prompts that are not recorded.")
-def check_command(prompts_dir: Path, flows_dir: Path, audio_dir: Path | None, verbose: bool) -> None:
+def check_command(prompts_dir: Path | None, flows_dir: Path, audio_dir: Path | None, verbose: bool) -> None:
     """Check the catalog: every key in every language, the same placeholders, no unused key; and report
     each language's coverage by studio recordings: recorded, synthetic (not recorded), missing (neither)."""
+    prompts_dir = prompts_dir or Path(current_runtime().settings["IVR_PROMPTS_DIR"])
     try:
         catalog = Catalog.load(prompts_dir, check=False)
         problems = catalog_checks.problems(catalog, FlowBook.load(flows_dir), prompts_dir)  # each at its file:line
@@ -129,10 +130,13 @@ def check_command(prompts_dir: Path, flows_dir: Path, audio_dir: Path | None, ve
     if problems:
         click.get_current_context().exit(EXIT_PROBLEMS)
     keys = len(catalog.texts[next(iter(catalog.texts))])
-    click.echo(f"catalog ok: {keys} keys in each of {', '.join(catalog.texts)}")
+    recorded = f"; recorded alone: {', '.join(catalog.recorded)}" if catalog.recorded else ""
+    click.echo(f"catalog ok: {keys} keys in each of {', '.join(catalog.texts)}{recorded}")
     directory = audio_dir or Path(current_runtime().settings["IVR_AUDIO_DIR"])
     if directory.is_dir():
         report_coverage(catalog, prompts_dir, directory, verbose)
+    elif catalog.recorded:
+        click.echo(f"{', '.join(catalog.recorded)}: no recordings yet ({directory} does not exist)")
 
 
 def report_coverage(catalog: Catalog, prompts_dir: Path, directory: Path, verbose: bool) -> None:
@@ -153,6 +157,18 @@ def report_coverage(catalog: Catalog, prompts_dir: Path, directory: Path, verbos
         if verbose:
             for key in found.not_recorded:
                 click.echo(f"  not recorded: {key}")
+    values = known_values(current_runtime())
+    for language, declared in catalog.recorded.items():
+        missing = missing_recordings(catalog, language, partial(library.recorded, recordings, language), values)
+        said = f"{language} ({declared.name}, recorded alone, key {declared.menu_key})"
+        if not missing:
+            click.echo(f"{said}: complete, offered on the language menu in play mode")
+            continue
+        click.echo(f"{said}: missing {len(missing)} recordings, not offered on the language menu until all are")
+        for key in missing if verbose else missing[:5]:
+            click.echo(f"  not recorded: {key}")
+        if not verbose and len(missing) > 5:
+            click.echo(f"  ... and {len(missing) - 5} more (--verbose lists them all)")
 
 
 def synthesis_unavailable(prompts_dir: Path, language: str) -> str | None:

@@ -11,6 +11,7 @@ import click
 
 from ivr.audio import studio
 from ivr.audio.library import sweep_leftovers
+from ivr.audio.pieces import known_values, value_keys
 from ivr.cli.prompts import EXIT_OK, EXIT_PROBLEMS, prompts
 from ivr.web.extension import current_runtime
 
@@ -28,10 +29,12 @@ def import_recordings_command(directory: Path, audio_dir: Path | None) -> None:
 
     Each is made 8 kHz mono 16-bit at one loudness, trimmed and faded, and stored in the audio library under
     a name of its content; one line a file says what was imported, replaced, unchanged or refused, and why.
+    Values known in advance are recorded whole, as <lang>/value.<what>.<ext> (`prompts check --verbose` lists
+    them); a language declared recorded_only is offered on the language menu once all of it is recorded.
     """
     rt = current_runtime()
     library = audio_dir or Path(rt.settings["IVR_AUDIO_DIR"])
-    takes = studio.find_takes(directory, rt.catalog)
+    takes = studio.find_takes(directory, rt.catalog, value_keys(known_values(rt)))
     if library.exists():
         sweep_leftovers(library)
     with progress(len(takes)) as done:

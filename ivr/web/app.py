@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -93,7 +94,8 @@ def build_runtime(config: Settings) -> Runtime:
     secret = config["IVR_SECRET_KEY"] or settings_module.local_secret_key()
     store = Store(config["DATABASE_URL"])
     store.upgrade_schema_when_reachable()
-    flows, catalog = checks.load_checked()  # what `flask flows check` prints is what refuses the start
+    # What `flask flows check` prints is what refuses the start.
+    flows, catalog = checks.load_checked(prompts_dir=Path(config["IVR_PROMPTS_DIR"]))
     runtime = Runtime(
         settings=config, store=store, secret=secret.encode(), catalog=catalog, flows=flows, categories=load_categories()
     )

@@ -17,6 +17,8 @@ import pytest
 import soundfile
 
 from ivr.audio import recordings, wav
+from ivr.audio.pieces import known_values, value_keys
+from ivr.web.extension import runtime_of
 
 STUDIO_RATE = 44100
 MARGIN = wav.RATE * wav.TRIM_MARGIN_MS // 1000
@@ -271,3 +273,30 @@ def test_the_written_files_are_plain_pcm_wav_that_the_wave_module_reads_whole(ru
         assert read.getcomptype() == "NONE"
         assert 44 + 2 * read.getnframes() == len(data)
         assert abs(read.getnframes() / 8000 - 1.5) < 2 * wav.TRIM_MARGIN_MS / 1000 + 0.01
+
+
+def test_a_value_said_in_a_prompt_is_imported_whole_under_its_value_key(run, tmp_path, audio_dir, app):
+    known = value_keys(known_values(runtime_of(app)))
+    date_key = next(key for key in known if key.startswith("value.date."))
+    folder = tmp_path / "values"
+    write(folder / "fr" / f"{date_key}.wav", tone(0.8))
+
+    result = run(folder)
+
+    assert result.exit_code == 0, result.output
+    assert report_line(result.output, f"fr/{date_key}.wav").startswith(f"fr/{date_key}.wav: imported")
+    assert set(recorded(audio_dir)["fr"]) == {date_key}
+
+
+def test_a_value_no_prompt_says_or_a_value_in_a_subfolder_is_refused_saying_why(run, tmp_path, audio_dir, app):
+    known = value_keys(known_values(runtime_of(app)))
+    month_key = next(key for key in known if key.startswith("value.month."))
+    folder = tmp_path / "values"
+    write(folder / "fr" / "value.month.1999-01.wav", tone(0.5))
+    write(folder / "fr" / month_key / "1.wav", tone(0.5))
+
+    result = run(folder)
+
+    assert result.exit_code == 1
+    assert "fr/value.month.1999-01.wav: refused: unknown value value.month.1999-01: no prompt says it" in result.output
+    assert f"refused: {month_key} is a value recorded whole: put it in fr/{month_key}.wav" in result.output
