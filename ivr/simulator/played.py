@@ -1,4 +1,5 @@
-"""Tell which prompt a <Play> URL plays, from the audio library's content-addressed names (ivr/audio)."""
+"""Tell which prompt a <Play> URL plays, from the audio library's content-addressed names (ivr/audio): the
+synthesised pieces' and the studio recordings' of its index."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ivr.audio.library import AudioLibrary
-from ivr.audio.pieces import spoken_keys, template_pieces
+from ivr.audio.pieces import recording_keys, spoken_keys, template_pieces
 from ivr.audio.synthesis import unavailable_reason, voice_settings
 from ivr.simulator.recognise import FRAGMENT_PREFIXES
 from ivr.speech.catalog import Catalog
@@ -35,6 +36,7 @@ def play_lookup(catalog: Catalog, library: AudioLibrary | None = None) -> PlayKe
                 ]
                 if names:
                     signatures.append((names, key, language))
+        signatures += recorded_signatures(catalog, library)
     except Exception as error:  # no audio here: <Play> prompts are heard without a key
         log.info("no prompt keys for <Play> URLs: %s", error)
         return None
@@ -51,6 +53,18 @@ def play_lookup(catalog: Catalog, library: AudioLibrary | None = None) -> PlayKe
         return None
 
     return lookup
+
+
+def recorded_signatures(catalog: Catalog, library: AudioLibrary) -> list[tuple[list[str], str, str]]:
+    """Return the names of each prompt the studio recorded (whole, or all its stretches), per language."""
+    recordings = library.recordings()
+    found = []
+    for language in [*catalog.texts, *catalog.recorded]:
+        for key in (k for k in spoken_keys(catalog) if not k.startswith(FRAGMENT_PREFIXES)):
+            names = [recordings.name(language, part) for part in recording_keys(catalog, language, key)]
+            if names and all(names):
+                found.append(([name for name in names if name], key, language))
+    return found
 
 
 def _in_order(names: list[str], tokens: list[str]) -> bool:

@@ -57,7 +57,7 @@ class Recogniser:
         )
         self.say_languages = {voice.language: language for language, voice in catalog.voices.items()}
         self.play_key = play_key
-        self.texts = catalog.texts
+        self.catalog = catalog
         self.sms_patterns = [
             _sms_pattern(text)
             for texts in catalog.texts.values()
@@ -91,7 +91,7 @@ class Recogniser:
             return Heard(None, None, url)
         key, language = found
         # What the recording says, its values left as {placeholders}: text fragments can be checked too.
-        return Heard(key, language, " ".join(self.texts[language][key].split()))
+        return Heard(key, language, " ".join(self.catalog.template(language, key).split()))
 
     def sms_shown(self, body: str) -> str:
         """Return an SMS as a transcript may show it: its secrets hidden, or only its length when unknown."""

@@ -21,6 +21,8 @@ from ivr.audio import recordings
 from ivr.audio.pieces import prompt_pieces
 from ivr.factory import create_app
 from ivr.settings import PROJECT_DIR
+from ivr.simulator.played import play_lookup
+from ivr.simulator.recognise import Heard, Recogniser
 from ivr.store.models import Registration, SmsOutbox
 from ivr.web.extension import runtime_of
 from tests.audio_support import needs_engine, rendered_catalog, stop_audio
@@ -153,6 +155,9 @@ def test_a_complete_recorded_language_is_offered_and_a_caller_registers_in_it_he
     turns += [caller.press("1"), caller.press("1")]
 
     assert voice.session(caller).language == CODE
+    recogniser = Recogniser(rt.catalog, play_lookup(rt.catalog, rt.extras["audio"]))
+    (menu,) = turns[0].heard
+    assert recogniser.play(menu.url) == Heard("menu.choose", CODE, rt.catalog.text("fr", "menu.choose"))
     for turn in turns:
         assert turn.heard and all(all_recorded(u.url, complete_language) for u in turn.heard), turn.heard
     with rt.store.transaction() as db:
