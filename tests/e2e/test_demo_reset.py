@@ -7,6 +7,7 @@ from datetime import timedelta
 import yaml
 from sqlalchemy import func, select
 
+from ivr import settings
 from ivr.registration import people as digests
 from ivr.registration import synthetic
 from ivr.settings import PROJECT_DIR
@@ -42,6 +43,14 @@ def test_reset_demo_empties_calls_registrations_and_agents_and_loads_the_demo_pe
     assert "emptied the store: " in result.output and "imported: 16, updated: 0" in result.output
     assert (count(app, Registration), count(app, CallSession), count(app, Agent)) == (0, 0, 0)
     assert count(app, PreRegistration) == 16
+
+
+def test_reset_demo_needs_no_yes_on_the_demo_database(app, rt, monkeypatch):
+    monkeypatch.setitem(settings.DEFAULTS, "DATABASE_URL", rt.settings["DATABASE_URL"])  # as if it were the demo's
+    new_agent(rt)
+    result = invoke(app, "registrations", "reset-demo")
+    assert result.exit_code == 0, result.output
+    assert (count(app, Agent), count(app, PreRegistration)) == (0, 16)
 
 
 def test_reset_demo_refuses_a_database_other_than_the_demo_file_without_yes(app):
