@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 INDEX_FILE = "recordings.json"
+RETIRED_FILE = "recordings-retired.json"  # the takes an import replaced, by when: deleted an hour later
+RETIRED_GRACE = 3600.0
 READABLE = 0o644  # as the audio files: the importing user writes it, every process of the server reads it
 
 
@@ -43,6 +45,10 @@ class Recordings:
     def keys(self, language: str) -> set[str]:
         return set(self.by_language.get(language, {}))
 
+    def names(self) -> set[str]:
+        """Return the library names every language's recordings use."""
+        return {name for keys in self.by_language.values() for name in keys.values()}
+
 
 def load(directory: Path) -> Recordings:
     """Read the recordings index of an audio library (none recorded when it has no index)."""
@@ -56,11 +62,41 @@ def load(directory: Path) -> Recordings:
 
 def save(directory: Path, recordings: Recordings) -> None:
     """Write the index at once (a temporary file renamed over it): a reader sees the old or the new one whole."""
+    _write_json(Path(directory), INDEX_FILE, recordings.by_language)
+
+
+def retire(directory: Path, before: Recordings, after: Recordings, now: float, grace: float = RETIRED_GRACE) -> int:
+    """Note the files an import took out of the index, and delete those taken out over `grace` seconds ago that
+    no key uses again; return how many were deleted.
+
+    Not at once: a call may have been given a URL of the old take a moment ago (an answer's <Play>, or a
+    repeat), and the audio it names is put together when Twilio asks for it.
+    """
     directory = Path(directory)
+    in_use = after.names()
+    try:
+        noted = {str(k): float(v) for k, v in json.loads((directory / RETIRED_FILE).read_text("utf-8")).items()}
+    except FileNotFoundError:
+        noted = {}
+    retired = dict(noted)
+    retired.update({name: now for name in before.names() - in_use if name not in retired})
+    due = {name for name, since in retired.items() if now - since >= grace or name in in_use}
+    deleted = 0
+    for name in due:
+        if name not in in_use:
+            (directory / f"{name}.wav").unlink(missing_ok=True)
+            deleted += 1
+    kept = {name: since for name, since in retired.items() if name not in due}
+    if kept != noted:
+        _write_json(directory, RETIRED_FILE, kept)
+    return deleted
+
+
+def _write_json(directory: Path, file_name: str, data: object) -> None:
     directory.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(recordings.by_language, ensure_ascii=False, indent=1, sort_keys=True)
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
     handle, temporary = tempfile.mkstemp(dir=directory, prefix=".recordings-", suffix=".part")
     with os.fdopen(handle, "w", encoding="utf-8") as file:
         file.write(text + "\n")
     os.chmod(temporary, READABLE)  # mkstemp made it its owner's alone
-    os.replace(temporary, directory / INDEX_FILE)
+    os.replace(temporary, directory / file_name)

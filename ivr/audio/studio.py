@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
+import time
 from array import array
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
@@ -73,6 +74,7 @@ class Report:
     """The outcome of every studio file, in the folder's order."""
 
     outcomes: list[Outcome] = field(default_factory=list)
+    deleted: int = 0  # the files of takes replaced over an hour before, deleted (ivr/audio/recordings.py retire)
 
     def count(self, status: str) -> int:
         return sum(outcome.status == status for outcome in self.outcomes)
@@ -255,6 +257,7 @@ def import_takes(takes: list[Take], audio_dir: Path, done: Callable[[], None] = 
     """
     audio_dir.mkdir(parents=True, exist_ok=True)
     index = recordings.load(audio_dir)
+    before = recordings.Recordings({language: dict(keys) for language, keys in index.by_language.items()})
     report, changed = Report(), False
     for take in takes:
         if take.refusal:
@@ -282,4 +285,5 @@ def import_takes(takes: list[Take], audio_dir: Path, done: Callable[[], None] = 
             report.outcomes.append(Outcome(take.shown, REPLACED, f"{detail} (was {previous})"))
     if changed:
         recordings.save(audio_dir, index)
+    report.deleted = recordings.retire(audio_dir, before, index, time.time())
     return report

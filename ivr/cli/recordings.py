@@ -42,6 +42,8 @@ def import_recordings_command(directory: Path, audio_dir: Path | None) -> None:
     for outcome in report.outcomes:
         click.echo(outcome.line())
     click.echo(f"{report.summary()}, into {library}")
+    if report.deleted:
+        click.echo(f"deleted {report.deleted} files of takes replaced over an hour ago")
     click.get_current_context().exit(EXIT_PROBLEMS if report.refused else EXIT_OK)
 
 

@@ -300,3 +300,33 @@ def test_a_value_no_prompt_says_or_a_value_in_a_subfolder_is_refused_saying_why(
     assert result.exit_code == 1
     assert "fr/value.month.1999-01.wav: refused: unknown value value.month.1999-01: no prompt says it" in result.output
     assert f"refused: {month_key} is a value recorded whole: put it in fr/{month_key}.wav" in result.output
+
+
+def test_a_replaced_takes_file_stays_an_hour_for_calls_that_were_given_it_then_the_next_import_deletes_it(
+    run, studio, audio_dir
+):
+    assert run(studio).exit_code == 0
+    old = recorded(audio_dir)["fr"]["menu.choose"]
+    write(studio / "fr" / "menu.choose.wav", tone(1.5, hertz=520))
+    assert run(studio).exit_code == 0
+    assert (audio_dir / f"{old}.wav").exists()
+    noted = json.loads((audio_dir / recordings.RETIRED_FILE).read_text())
+    assert set(noted) == {old}
+
+    index = recordings.load(audio_dir)
+    deleted = recordings.retire(audio_dir, index, index, noted[old] + recordings.RETIRED_GRACE)
+
+    assert deleted == 1 and not (audio_dir / f"{old}.wav").exists()
+    assert json.loads((audio_dir / recordings.RETIRED_FILE).read_text()) == {}
+    assert all((audio_dir / f"{name}.wav").exists() for name in index.names())
+
+
+def test_a_retired_take_that_a_key_uses_again_is_kept(tmp_path):
+    before = recordings.Recordings({"fr": {"menu.choose": "a" * 16}})
+    after = recordings.Recordings({"fr": {"menu.choose": "b" * 16}})
+    (tmp_path / f"{'a' * 16}.wav").write_bytes(b"RIFF")
+    recordings.retire(tmp_path, before, after, now=0.0)
+
+    recordings.retire(tmp_path, after, before, now=recordings.RETIRED_GRACE * 2)  # the old take is back
+
+    assert (tmp_path / f"{'a' * 16}.wav").exists()
