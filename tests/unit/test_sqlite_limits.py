@@ -17,7 +17,9 @@ POSTGRES_URL = "postgresql+psycopg://ivr@db.internal/ivr"
 
 
 def gunicorn_settings(monkeypatch, database_url: str | None, web_concurrency: str | None = None) -> dict:
-    """Read gunicorn.conf.py as gunicorn does, in an environment with these settings."""
+    """Read gunicorn.conf.py as gunicorn does, in an environment with these settings (and an account's token:
+    the demo one is warned about at start, tests/e2e/test_demo_token_warning.py)."""
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "an-accounts-token")
     for name, value in (("DATABASE_URL", database_url), ("WEB_CONCURRENCY", web_concurrency)):
         if value is None:
             monkeypatch.delenv(name, raising=False)
