@@ -48,7 +48,8 @@ TRANSFER_POLL = 0.25  # seconds between two looks at the stand-in for an agent's
     "--twilio-url",
     "--sms-url",
     "sms_url",
-    help="Base URL of a Twilio API stand-in: show the SMS it receives, tell it of the call, follow agents' transfers.",
+    help="Base URL of a Twilio API stand-in: show the caller's SMS it receives, tell it of the call, follow agents'"
+    " transfers.",
 )
 @click.option(
     "--sms-to",
