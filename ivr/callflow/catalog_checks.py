@@ -11,7 +11,7 @@ from ivr.flows.loader import FlowBook
 from ivr.flows.registry import ACTIONS
 from ivr.flows.sources import read_source, shown_path
 from ivr.sms.outbox import CREDENTIALS_PROMPT
-from ivr.speech.catalog import LANGUAGES, VOCALISED_FOLDER, Catalog, VocalisedProblem, placeholders
+from ivr.speech.catalog import LANGUAGES, META_FILE, VOCALISED_FOLDER, Catalog, VocalisedProblem, placeholders
 from ivr.speech.values import MINUTE_KEYS, OTHER_MINUTES_KEY
 
 # Keys said by code rather than named in flows/*.yaml, by who says them.
@@ -70,10 +70,26 @@ def problems(catalog: Catalog, book: FlowBook, prompts_dir: Path | None = None) 
     found += [f"{key}: no flow, action or code uses it" for key in sorted(every_key - used_keys(book))]
     found += [f"{key}: said, but not in the catalog" for key in sorted(used_keys(book) - every_key)]
     if prompts_dir is None:
-        return found + [str(problem) for problem in catalog.vocalised_problems()]
+        return found + [str(problem) for problem in catalog.vocalised_problems()] + menu_key_problems(catalog, book)
+    found += menu_key_problems(catalog, book, prompts_dir)
     lines, nowhere = key_lines(prompts_dir), f"{shown_path(prompts_dir)}:1"  # a key said by code, written nowhere
     found = [f"{lines.get(problem.split(': ', 1)[0], nowhere)}: {problem}" for problem in found]
     return found + [vocalised_problem(prompts_dir, problem) for problem in catalog.vocalised_problems()]
+
+
+def menu_key_problems(catalog: Catalog, book: FlowBook, prompts_dir: Path | None = None) -> list[str]:
+    """Return each recorded language whose menu key a question offering recorded languages already takes, or that
+    no question offers (its callers could never choose it)."""
+    offering = [state for state in book.states.values() if state.more_languages is not None]
+    found = []
+    for code, language in catalog.recorded.items():
+        where = f"{shown_path(prompts_dir / code / META_FILE)}:1: " if prompts_dir else f"{code}/{META_FILE}: "
+        taken = [state.name for state in offering if language.menu_key in state.keys]
+        if taken:
+            found.append(f"{where}menu_key {language.menu_key} is already a key of {', '.join(taken)}")
+        if not offering:
+            found.append(f"{where}{code} is recorded alone, but no question offers it (more_languages)")
+    return found
 
 
 def vocalised_problem(prompts_dir: Path, problem: VocalisedProblem) -> str:

@@ -10,8 +10,9 @@ import pytest
 
 from ivr.audio.library import Recorded
 from ivr.audio.pieces import prompt_pieces, recording_keys
+from ivr.callflow.checks import load_checked
 from ivr.flows.diagram import MORE_LANGUAGES_LABEL, declared_arrows
-from ivr.flows.loader import FlowBook
+from ivr.flows.loader import FlowBook, FlowError
 from ivr.settings import PROJECT_DIR
 from ivr.speech.catalog import Catalog, CatalogError
 from ivr.speech.values import (
@@ -113,3 +114,23 @@ def test_the_language_question_draws_the_arrow_of_a_recorded_languages_key():
     arrows = declared_arrows(FlowBook.load()["language.choose"])
 
     assert [target.state for label, target, *_ in arrows if label == MORE_LANGUAGES_LABEL] == ["menu.choose"]
+
+
+def test_a_recorded_languages_menu_key_that_the_language_question_already_takes_refuses_the_start(prompts):
+    declare(prompts, "zgh", VALID.replace('"3"', '"2"'))
+
+    with pytest.raises(FlowError) as refused:
+        load_checked(prompts_dir=prompts)
+
+    assert any(
+        problem.endswith("zgh/_voice.yaml:1: menu_key 2 is already a key of language.choose")
+        for problem in refused.value.problems
+    ), refused.value.problems
+
+
+def test_a_recorded_language_with_a_free_key_passes_the_checks_the_server_starts_with(prompts):
+    declare(prompts, "zgh", VALID)
+
+    _, catalog = load_checked(prompts_dir=prompts)
+
+    assert list(catalog.recorded) == ["zgh"]
