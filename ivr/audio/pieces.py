@@ -141,8 +141,7 @@ def missing_recordings(catalog: Catalog, language: str, recording: RecordingOf, 
     """Return what a language lacks to be spoken by recordings alone: its prompts' recording keys (the digit
     words among them) and the values known in advance, recorded whole."""
     needed = [part for key in spoken_keys(catalog) for part in recording_keys(catalog, language, key)]
-    needed += [key for key in map(value_recording_key, values) if key]
-    return [key for key in dict.fromkeys(needed) if recording(key) is None]
+    return [key for key in dict.fromkeys([*needed, *value_keys(values)]) if recording(key) is None]
 
 
 def value_keys(values: list[object]) -> list[str]:

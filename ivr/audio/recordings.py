@@ -78,18 +78,16 @@ def retire(directory: Path, before: Recordings, after: Recordings, now: float, g
         noted = {str(k): float(v) for k, v in json.loads((directory / RETIRED_FILE).read_text("utf-8")).items()}
     except FileNotFoundError:
         noted = {}
-    retired = dict(noted)
+    # A take a key uses again is no longer retired; the others wait out their grace.
+    retired = {name: since for name, since in noted.items() if name not in in_use}
     retired.update({name: now for name in before.names() - in_use if name not in retired})
-    due = {name for name, since in retired.items() if now - since >= grace or name in in_use}
-    deleted = 0
+    due = [name for name, since in retired.items() if now - since >= grace]
     for name in due:
-        if name not in in_use:
-            (directory / f"{name}.wav").unlink(missing_ok=True)
-            deleted += 1
+        (directory / f"{name}.wav").unlink(missing_ok=True)
     kept = {name: since for name, since in retired.items() if name not in due}
     if kept != noted:
         _write_json(directory, RETIRED_FILE, kept)
-    return deleted
+    return len(due)
 
 
 def _write_json(directory: Path, file_name: str, data: object) -> None:
