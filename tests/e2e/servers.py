@@ -19,9 +19,8 @@ from urllib.parse import urlsplit
 import requests
 
 from ivr.simulator.transports import HttpTransport, RawResponse
+from tests.commands import PROJECT_DIR, flask_command
 from tests.waiting import wait_until
-
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 class ProcessExited(RuntimeError):
@@ -130,8 +129,7 @@ class Server(Process):
 
 def sms_worker(environment: dict[str, str], log_path: Path) -> Process:
     """Start `flask --app app sms worker`."""
-    command = [sys.executable, "-m", "flask", "--app", "app", "sms", "worker", "--interval", "0.2"]
-    return Process(command, environment, log_path)
+    return Process(flask_command("sms", "worker", "--interval", "0.2"), environment, log_path)
 
 
 class AlternatingHttpTransport:

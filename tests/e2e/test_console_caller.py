@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import wave
 from array import array
 
@@ -14,9 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from ivr.store.models import Registration
+from tests.commands import on_a_terminal, run_flask
 from tests.conftest import AUTH_TOKEN
-
-from .servers import PROJECT_DIR
 
 KEYS_PROMPT = r"\[keys \(0-9 \* #\), empty line = wait, h = hang up\]"
 
@@ -36,29 +33,8 @@ def console(served_app, twilio_api, people, tmp_path):
         "IVR_SECRET_KEY": "console-" + "s" * 56,
         "PYTHONUNBUFFERED": "1",
     }
-    args = [
-        "-m",
-        "flask",
-        "--app",
-        "app",
-        "call",
-        "--url",
-        served_app,
-        "--auth-token",
-        AUTH_TOKEN,
-        "--from",
-        people["amina"].mobile,
-        "--sms-url",
-        twilio_api.base_url,
-    ]
-    child = pexpect.spawn(
-        sys.executable,
-        args,
-        env=env,
-        encoding="utf-8",
-        timeout=60,
-        cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))),
-    )
+    args = ["call", "--url", served_app, "--auth-token", AUTH_TOKEN, "--from", people["amina"].mobile]
+    child = on_a_terminal(*args, "--sms-url", twilio_api.base_url, env=env, dimensions=(24, 80))
     yield child
     child.close(force=True)
 
@@ -175,15 +151,7 @@ def test_a_call_the_server_keeps_in_another_database_is_not_recorded_and_says_wh
     path = tmp_path / "recorded.yaml"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'elsewhere.sqlite3'}", "IVR_SECRET_KEY": "e" * 64}
     command = ["call", "--url", served_app, "--auth-token", AUTH_TOKEN, "--record", str(path)]
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", *command],
-        input="h\n",
-        env=env,
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_flask(*command, env=env, input="h\n")
 
     assert result.returncode == 1, result.stdout + result.stderr
     assert f"in the audit trail (the server at {served_app} must keep its calls in this command's DATABASE_URL)" in (

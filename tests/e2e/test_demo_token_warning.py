@@ -1,12 +1,11 @@
 """The demo-token warning is printed when a server starts on it, once, and never by `flask --help`."""
 
 import os
-import subprocess
-import sys
 
 from ivr.cli.help import APPLICATION
+from tests.commands import run_flask
 
-from .servers import PROJECT_DIR, Server
+from .servers import Server
 
 DEMO_WARNING = "TWILIO_AUTH_TOKEN is the demo value"
 
@@ -22,14 +21,7 @@ def demo_environment(tmp_path) -> dict[str, str]:
 
 
 def test_flask_help_says_what_the_application_is_without_the_warning(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "app", "--help"],
-        cwd=PROJECT_DIR,
-        env={**os.environ, **demo_environment(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_flask("--help", env={**os.environ, **demo_environment(tmp_path)})
 
     assert result.returncode == 0, result.stderr
     assert " ".join(APPLICATION.split()) in " ".join(result.stdout.split())

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import pexpect
@@ -15,12 +13,12 @@ import requests
 
 from ivr.twilio_rest import make_client
 from tests.agent_support import new_agent
+from tests.commands import on_a_terminal
 from tests.conftest import AUTH_TOKEN
 from tests.waiting import wait_until
 
 from .conftest import LANGUAGE_KEYS
 
-PROJECT_DIR = Path(__file__).resolve().parents[2]
 KEYS_PROMPT = r"\[keys \(0-9 \* #\), empty line = wait, h = hang up\]"
 DIAL_PROMPT = r"\[a = the advisor answers, n = no answer, h = hang up\]"
 ADVISOR_PROMPT = r"\[with the advisor until an agent transfers the call: e = the advisor hangs up, h = hang up\]"
@@ -36,9 +34,8 @@ def console(served_app, twilio_api, tmp_path):
         "IVR_SECRET_KEY": "console-" + "s" * 56,
         "PYTHONUNBUFFERED": "1",
     }
-    args = ["-m", "flask", "--app", "app", "call", "--url", served_app, "--auth-token", AUTH_TOKEN]
-    args += ["--from", CALLER, "--twilio-url", twilio_api.base_url]
-    child = pexpect.spawn(sys.executable, args, env=env, encoding="utf-8", timeout=60, cwd=PROJECT_DIR)
+    args = ["call", "--url", served_app, "--auth-token", AUTH_TOKEN, "--from", CALLER]
+    child = on_a_terminal(*args, "--twilio-url", twilio_api.base_url, env=env, dimensions=(24, 80))
     yield child
     child.close(force=True)
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +11,10 @@ import pytest
 import soundfile
 
 from ivr.audio import recordings
+from tests.commands import on_a_terminal, run_flask
 
-PROJECT_DIR = str(Path(__file__).resolve().parents[2])
 RATE = 44100
+IMPORT = ("prompts", "import-recordings")
 
 
 @pytest.fixture
@@ -36,22 +35,9 @@ def studio(tmp_path) -> Path:
     return folder
 
 
-def flask_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "flask", "--app", "app", "prompts", "import-recordings", *args]
-
-
 def test_on_a_terminal_the_import_shows_a_progress_bar_then_a_line_per_file_and_the_counts(env, studio, tmp_path):
     audio_dir = tmp_path / "audio"
-    command = flask_command(str(studio), "--audio-dir", str(audio_dir))
-    terminal = pexpect.spawn(
-        command[0],
-        command[1:],
-        env=env,
-        encoding="utf-8",
-        timeout=60,
-        cwd=PROJECT_DIR,
-        dimensions=(24, 120),
-    )
+    terminal = on_a_terminal(*IMPORT, str(studio), "--audio-dir", str(audio_dir), env=env)
     terminal.expect(r"Importing recordings +\[[#-]+\] +100%")
     terminal.expect(r"fr/digit\.0\.wav: imported: 0\.\d s as [0-9a-f]{16}")
     terminal.expect("10 imported, 0 replaced, 0 unchanged, 0 refused")
@@ -66,34 +52,18 @@ def test_in_a_script_the_import_reports_without_a_progress_bar_and_exits_1_when_
 ):
     (studio / "fr" / "digit.10.wav").write_bytes((studio / "fr" / "digit.1.wav").read_bytes())
     audio_dir = tmp_path / "audio"
-    done = subprocess.run(
-        flask_command(str(studio), "--audio-dir", str(audio_dir)),
-        env=env,
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_flask(*IMPORT, str(studio), "--audio-dir", str(audio_dir), env=env)
     assert done.returncode == 1, done.stdout + done.stderr
     assert "Importing recordings" not in done.stdout
     assert "fr/digit.10.wav: refused: unknown key digit.10 (did you mean digit.1?)" in done.stdout
     assert done.stdout.splitlines()[-1].startswith("10 imported, 0 replaced, 0 unchanged, 1 refused")
 
-    again = subprocess.run(
-        flask_command(str(studio), "--audio-dir", str(audio_dir)),
-        env=env,
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    again = run_flask(*IMPORT, str(studio), "--audio-dir", str(audio_dir), env=env)
     assert again.returncode == 1
     assert again.stdout.splitlines()[-1].startswith("0 imported, 0 replaced, 10 unchanged, 1 refused")
 
 
 def test_a_studio_folder_that_does_not_exist_exits_2_saying_so(env, tmp_path):
-    done = subprocess.run(
-        flask_command(str(tmp_path / "nowhere")), env=env, cwd=PROJECT_DIR, capture_output=True, text=True, timeout=120
-    )
+    done = run_flask(*IMPORT, str(tmp_path / "nowhere"), env=env)
     assert done.returncode == 2
     assert "does not exist" in done.stderr

@@ -2,8 +2,6 @@
 
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
@@ -11,6 +9,7 @@ import ivr.callflow.actions  # noqa: F401  (fills the registry)
 from ivr.callflow import checks
 from ivr.flows.loader import FLOWS_DIR, FlowError
 from ivr.speech.catalog import PROMPTS_DIR
+from tests.commands import run_flask
 from tests.flow_files import edit, line_of
 
 
@@ -115,14 +114,11 @@ def project_copy(tmp_path):
 
 def test_flask_flows_check_reports_broken_shipped_flows_that_keep_the_app_from_starting(project_copy):
     edit(project_copy / "flows", "completion.yaml", "num_digits: 10", "num_digit: 10")
-    command = [sys.executable, "-m", "flask", "--app", "app", "flows", "check"]
     environment = {**os.environ, "DATABASE_URL": f"sqlite:///{project_copy / 'data' / 'ivr.sqlite3'}"}
-    result = subprocess.run(command, cwd=project_copy, env=environment, capture_output=True, text=True, timeout=120)
+    result = run_flask("flows", "check", env=environment, cwd=project_copy)
     line = line_of(project_copy / "flows", "completion.yaml", "num_digit")
     assert result.returncode == 1, result.stderr
     assert f"flows/completion.yaml:{line}: completion.ask_mobile: unknown key 'num_digit'" in result.stderr
     assert "Traceback" not in result.stderr
-    started = subprocess.run(
-        [*command[:5], "routes"], cwd=project_copy, env=environment, capture_output=True, text=True, timeout=120
-    )
+    started = run_flask("routes", env=environment, cwd=project_copy)
     assert started.returncode != 0 and f"flows/completion.yaml:{line}" in started.stderr  # the app refuses to start

@@ -1,6 +1,4 @@
 import os
-import sys
-from pathlib import Path
 
 import pexpect
 import pytest
@@ -8,8 +6,8 @@ from sqlalchemy import func, select
 
 from ivr.factory import create_app
 from ivr.store.models import PreRegistration
+from tests.commands import on_a_terminal
 
-PROJECT_DIR = str(Path(__file__).resolve().parents[2])
 HEADER = "cin,last_name,first_name,birth_date,category,mobile,source"
 AMINA = "AB123456,FICTIF,Amina,1975-03-14,cpu,0612345678,DGI (test)"
 OMAR = "C765432,EXEMPLE,Omar,1985-02-28,medecin,,Ordre (test)"
@@ -62,15 +60,7 @@ def test_a_progress_bar_of_the_file_read_shows_on_a_terminal(tmp_path):
         "IVR_SECRET_KEY": "t" * 64,
         "IVR_SMS_SENDER": "off",
     }
-    terminal = pexpect.spawn(
-        sys.executable,
-        ["-m", "flask", "--app", "app", "registrations", "import", str(path)],
-        env=env,
-        encoding="utf-8",
-        timeout=60,
-        cwd=PROJECT_DIR,
-        dimensions=(24, 120),
-    )
+    terminal = on_a_terminal("registrations", "import", str(path), env=env)
     terminal.expect(r"importing list\.csv +\[[#-]+\] +100%")
     terminal.expect("imported: 3000, updated: 0, unchanged: 0, rejected: 0")
     terminal.expect(pexpect.EOF)

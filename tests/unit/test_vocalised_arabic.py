@@ -89,12 +89,16 @@ def test_a_prompt_for_synthesis_is_the_plain_prompt_fully_vocalised_with_every_v
         assert not bare, f"{key}: words left without their vowels: {bare}"
 
 
+# What category.confirm says for a CPU worker: a label, a month and a date.
+CATEGORY_CONFIRM_VALUES = {
+    "category": Localized.of(TABLE.get("cpu").label),
+    "due_month": Month(date(2021, 12, 1)),
+    "coverage_date": Day(date(2022, 3, 5)),
+}
+
+
 def test_a_prompt_with_a_number_a_date_and_a_category_label_is_said_vocalised():
-    params = {
-        "category": Localized.of(TABLE.get("cpu").label),
-        "due_month": Month(date(2021, 12, 1)),
-        "coverage_date": Day(date(2022, 3, 5)),
-    }
+    params = CATEGORY_CONFIRM_VALUES
     text = prompt_text(SYNTHESIS, "ar", "category.confirm", params)
     assert v("الْأَشْخَاصُ الْخَاضِعُونَ لِلْمُسَاهَمَةِ الْمِهْنِيَّةِ الْمُوَحَّدَةِ") in text
     assert v("مِنْ دُجَنْبِرْ أَلْفَيْنِ وَوَاحِدٍ وَعِشْرِينَ") in text
@@ -107,11 +111,7 @@ def test_a_prompt_with_a_number_a_date_and_a_category_label_is_said_vocalised():
 
 
 def test_say_mode_keeps_the_plain_text_and_plain_values():
-    params = {
-        "category": Localized.of(TABLE.get("cpu").label),
-        "due_month": Month(date(2021, 12, 1)),
-        "coverage_date": Day(date(2022, 3, 5)),
-    }
+    params = CATEGORY_CONFIRM_VALUES
     text = prompt_text(CATALOG, "ar", "category.confirm", params)
     assert not has_diacritics(text)
     assert "الأشخاص الخاضعون للمساهمة المهنية الموحدة" in text
